@@ -1,0 +1,77 @@
+"""All settings in one place: environment variables, then an optional ``lianjian.toml``.
+
+The Neo4j variables keep their usual names (``NEO4J_URI``, ``NEO4J_USER``,
+``NEO4J_PASSWORD``, ``NEO4J_DATABASE``) so a server or cluster that already has them set is
+used as is; everything else is prefixed ``LIANJIAN_``. When ``NEO4J_URI`` is unset the
+project runs its own local server under ``home``.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+NEO4J_VERSION = "5.26.30"
+
+
+class Settings(BaseSettings):
+    """Lianjian's configuration (see docs/configuration in README)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LIANJIAN_",
+        toml_file=os.environ.get("LIANJIAN_CONFIG", "lianjian.toml"),
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI", "neo4j_uri"))
+    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "neo4j_user"))
+    neo4j_password: str | None = Field(
+        None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password")
+    )
+    neo4j_database: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database")
+    )
+
+    home: Path = Field(Path(".lianjian"), description="Local Neo4j: jars, config, data, logs")
+    bolt_port: int = 7687
+    heap: str = "512m"
+    pagecache: str = "512m"
+    start_timeout_s: float = 120.0
+    java_home: Path | None = None
+    rules_dir: Path | None = Field(None, description="Extra rule YAML files (analysts' rules)")
+    batch_size: int = 2000
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @property
+    def uses_remote_server(self) -> bool:
+        """True when NEO4J_URI names a server: then no local one is ever started."""
+        return bool(self.neo4j_uri)
+
+    @property
+    def local_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
