@@ -72,3 +72,11 @@ def migrate() -> None:
     changed = "recorded" if result["version_changed"] else "unchanged"
     typer.echo(f"schema v{result['version']} ({result['digest']}) {changed}; "
                f"{len(result['created'])} constraints/indexes created")
+
+
+@app.command("model-doc")
+def model_doc() -> None:
+    """Print docs/model.md: the graph model with its Mermaid diagram."""
+    from graph.model_doc import render_markdown
+
+    typer.echo(render_markdown(), nl=False)

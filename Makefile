@@ -1,0 +1,34 @@
+# The two commands a newcomer types: `make demo` and `make test`.
+# Everything they need is installed here: Debian packages (scripts/setup-system.sh), the
+# Python environment from uv.lock, and the Neo4j jars from Maven Central (first start).
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := 3.11
+
+.PHONY: setup demo test db-start db-stop clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	test -x .tools/bin/uv || (python3.11 -m venv .tools && .tools/bin/pip install -q uv==$(UV_VERSION))
+	.tools/bin/uv sync --frozen --extra dev
+	touch $@
+
+demo: setup
+	$(BIN)/lianjian db start
+	$(BIN)/lianjian db migrate
+	$(BIN)/lianjian db status
+
+test: setup
+	$(BIN)/pytest
+
+db-stop:
+	$(BIN)/lianjian db stop
+
+clean:
+	-$(BIN)/lianjian db stop
+	rm -rf $(VENV) .tools .lianjian

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the project needs, installed only when missing:
+#   Java 17 (Neo4j 5.26 runs on Java 17 or 21 only), Maven (fetches the Neo4j jars),
+#   and Python 3.11 with venv.
+set -euo pipefail
+
+need=()
+java_ok=false
+for java in "${LIANJIAN_JAVA_HOME:-/nonexistent}/bin/java" /usr/lib/jvm/*17*/bin/java /usr/lib/jvm/*21*/bin/java; do
+  if [ -x "$java" ] && "$java" -version 2>&1 | grep -qE 'version "(17|21)'; then java_ok=true; break; fi
+done
+$java_ok || need+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || need+=(maven)
+command -v python3.11 >/dev/null || need+=(python3.11 python3.11-venv)
+
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+echo "setup: installing Debian packages: ${need[*]}"
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
