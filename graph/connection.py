@@ -45,7 +45,8 @@ class Connection:
     def __init__(self, uri: str, user: str, password: str | None, database: str = "neo4j"):
         self.uri = uri
         self.database = database
-        self.driver = GraphDatabase.driver(uri, auth=(user, password or ""))
+        self.driver = GraphDatabase.driver(uri, auth=(user, password or ""),
+                                           notifications_min_severity="OFF")
 
     def close(self) -> None:
         self.driver.close()

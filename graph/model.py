@@ -21,7 +21,7 @@ PROVENANCE = {
     "src_dataset": "Dataset the fact came from",
     "src_file": "File within the dataset",
     "src_row": "Row number in the file (header = 1)",
-    "src_run": "LoadRun that last wrote it",
+    "src_run": "Extract that last wrote it (content digest of the dataset files, LoadRun.extract_id)",
 }
 
 

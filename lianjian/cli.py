@@ -10,7 +10,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import db
+from lianjian.commands import db, ingest
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -19,6 +19,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db.app, name="db")
+app.command()(ingest.load)
 
 
 def main() -> None:

@@ -1,0 +1,125 @@
+"""How each canonical table's records become write rows for the queries of ``ingest.writes``.
+
+A write row holds the record's identity (``key``), the model properties with provenance
+(``props``), the identifiers it references, and a hash of all that: a row whose hash is
+already stored is not written again, which makes re-loads idempotent and fast.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graph.model import load_model
+from ingest import writes
+from ingest.records import Record
+
+
+@dataclass(frozen=True)
+class TableWriter:
+    """The write query of one table, and what its rows are identified by in the graph."""
+
+    table: str
+    query: str
+    key: Callable[[dict], str]
+    label: str | None = None           # rows identified by a node (label + key property)
+    tie: str | None = None             # or by a relationship's rel_key
+    dated_tie: bool = False            # ties with start/end dates (closed by setting end_date)
+    references: tuple[str, ...] = ()   # columns passed beside props (become relationships)
+    model_label: str | None = None     # whose model properties the props are
+
+
+def _join(*parts: Any) -> str:
+    return "|".join("" if part is None else str(part) for part in parts)
+
+
+WRITERS: dict[str, TableWriter] = {w.table: w for w in [
+    TableWriter("units", writes.UPSERT_UNITS, lambda v: v["unit_id"], label="Unit",
+                references=("parent_unit_id",), model_label="Unit"),
+    TableWriter("persons", writes.UPSERT_PERSONS, lambda v: v["id_number"], label="Person",
+                model_label="Person"),
+    TableWriter("companies", writes.UPSERT_COMPANIES, lambda v: v["credit_code"],
+                label="Company", model_label="Company"),
+    TableWriter("positions", writes.UPSERT_POSITIONS,
+                lambda v: _join(v["id_number"], v["unit_id"], v.get("title"), v.get("start_date")),
+                tie="HOLDS_POSITION", dated_tie=True, references=("id_number", "unit_id")),
+    TableWriter("kinship", writes.UPSERT_KINSHIP,
+                lambda v: _join(v["id_number"], v["relative_id_number"], v.get("relation")),
+                tie="HAS_RELATIVE", references=("id_number", "relative_id_number")),
+    TableWriter("company_roles", writes.UPSERT_PERSON_ROLES,
+                lambda v: _join(v["credit_code"], v.get("holder_id_number"),
+                                v.get("holder_credit_code"), v.get("role"), v.get("start_date")),
+                tie="HOLDS_ROLE", dated_tie=True,
+                references=("credit_code", "holder_id_number", "holder_credit_code")),
+    TableWriter("contracts", writes.UPSERT_CONTRACTS, lambda v: v["contract_id"],
+                label="Contract", model_label="Contract",
+                references=("buyer_unit_id", "supplier_credit_code", "approver_id_number",
+                            "tender_id")),
+    TableWriter("bids", writes.UPSERT_BIDS,
+                lambda v: _join(v["tender_id"], v["bidder_credit_code"]), label="Bid",
+                model_label="Bid", references=("tender_id", "bidder_credit_code")),
+    TableWriter("accounts", writes.UPSERT_ACCOUNTS, lambda v: v["account_no"],
+                label="Account", model_label="Account",
+                references=("holder_id_number", "holder_credit_code", "holder_unit_id")),
+    TableWriter("transactions", writes.UPSERT_TRANSACTIONS, lambda v: v["txn_id"],
+                label="Transaction", model_label="Transaction",
+                references=("from_account", "to_account")),
+    TableWriter("subsidies", writes.UPSERT_SUBSIDIES, lambda v: v["payment_id"],
+                label="SubsidyPayment", model_label="SubsidyPayment",
+                references=("recipient_id_number", "unit_id", "approver_id_number",
+                            "account_no")),
+    TableWriter("complaints", writes.UPSERT_COMPLAINTS, lambda v: v["complaint_id"],
+                label="Complaint", model_label="Complaint",
+                references=("subject_id_number", "subject_unit_id")),
+]}
+
+# Order matters only for readability of partial loads: entities before the ties between them.
+TABLE_ORDER = ("units", "persons", "companies", "positions", "kinship", "company_roles",
+               "contracts", "bids", "accounts", "transactions", "subsidies", "complaints")
+
+# company_roles rows held by a company go to a query of their own.
+COMPANY_HELD_ROLES = writes.UPSERT_COMPANY_ROLES
+
+
+def _row_hash(parts: dict) -> str:
+    return hashlib.blake2b(repr(sorted(parts.items())).encode(), digest_size=12).hexdigest()
+
+
+def _model_properties(label: str | None, values: dict) -> dict:
+    if label is None:
+        return dict(values)
+    known = load_model().node(label).properties
+    return {name: value for name, value in values.items() if name in known}
+
+
+def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
+    """The parameter row for ``writer.query``: key, props with provenance, references."""
+    values = record.values
+    key = writer.key(values)
+    references = {name: values.get(name) for name in writer.references}
+    if writer.model_label:
+        props = _model_properties(writer.model_label, values)
+    else:
+        props = {k: v for k, v in values.items() if k not in references}
+    props.update({k: v for k, v in record.extra.items()
+                  if k not in props and k not in references and k != "keyless"})
+    source = {"src_file": record.file, "src_row": record.row, **provenance}
+    digest = _row_hash({**props, **references, "src_file": record.file, "src_row": record.row})
+    row = {"key": key, **references, "props": {**props, **source, "src_hash": digest},
+           "rel_props": source}
+    if writer.tie:
+        row["props"]["rel_key"] = key
+    if writer.table == "companies":
+        _add_registered_legal_rep(row, values, source)
+    return row
+
+
+def _add_registered_legal_rep(row: dict, values: dict, source: dict) -> None:
+    """companies.csv's legal representative counts as a legal_rep role from establishment."""
+    legal_rep = values.get("legal_rep_id_number")
+    row["legal_rep"] = legal_rep
+    row["rel_key"] = _join("registered_legal_rep", values["credit_code"], legal_rep) \
+        if legal_rep else None
+    row["rel_props"] = {**source, "role": "legal_rep", "derived": True,
+                        "start_date": values.get("established_date"), "rel_key": row["rel_key"]}
