@@ -1,0 +1,188 @@
+"""Run one rule and turn its rows into hits: evidence with provenance, identifiers, sentences.
+
+A rule's Cypher returns nodes and relationships tagged with their role in the hit; here each
+becomes a plain map carrying the entity's key and its provenance (dataset, file, row), so an
+alert can show exactly which rows of which files it rests on. The identifiers of the
+evidence (ID numbers, credit codes, unit codes, contract, tender, payment and transaction
+numbers, account numbers) make the alert's ``entity_ids`` and its stable fingerprint.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import neo4j
+import neo4j.time
+from neo4j.graph import Node, Relationship
+
+from analytics.rules.render import render
+from analytics.rules.rule import Rule
+from graph.connection import Connection
+from graph.model import load_model
+
+__all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "plain"]
+
+# Labels whose key is an identifier of the alert export (rules.md, "Alert export").
+IDENTIFIER_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "SubsidyPayment",
+                     "Transaction", "Account")
+PROVENANCE = ("src_dataset", "src_file", "src_row")
+RELATIONSHIP_DETAIL = ("relation", "role", "title", "share_pct", "derived", "closed_date")
+
+NODE_BY_ELEMENT_ID = """
+MATCH (n) WHERE elementId(n) IN $element_ids
+RETURN elementId(n) AS element_id, labels(n) AS labels, properties(n) AS properties
+"""
+
+
+@dataclass
+class Hit:
+    """One row of a rule: what an alert is made of."""
+
+    rule_id: str
+    evidence: list[dict[str, Any]]
+    facts: dict[str, Any]
+    entity_ids: list[str]
+    alert_id: str
+    summary_zh: str = ""
+    summary_en: str = ""
+
+    @property
+    def unit_ids(self) -> list[str]:
+        return sorted({item["id"] for item in self.evidence if item.get("label") == "Unit"})
+
+
+def fingerprint(rule_id: str, entity_ids: list[str]) -> str:
+    """Stable alert id: the rule and the sorted identifiers, so a re-scan finds it again.
+
+    >>> fingerprint("bid_rigging", ["T1", "C2"]) == fingerprint("bid_rigging", ["C2", "T1"])
+    True
+    """
+    digest = hashlib.sha256("\n".join([rule_id, *sorted(set(entity_ids))]).encode())
+    return f"{rule_id}:{digest.hexdigest()[:16]}"
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready copy: Neo4j dates become ISO text, containers are walked."""
+    if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime, dt.date)):
+        return value.iso_format() if hasattr(value, "iso_format") else value.isoformat()
+    if isinstance(value, neo4j.time.Duration):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
+
+
+def run_rule(connection: Connection, rule: Rule, parameters: dict[str, Any] | None = None,
+             unit_ids: list[str] | None = None) -> list[Hit]:
+    """Run ``rule`` with its parameters resolved; one hit per alert, merged by fingerprint."""
+    values = rule.resolve(parameters)
+    with connection.session(default_access_mode=neo4j.READ_ACCESS) as session:
+        records = session.execute_read(_records, rule.cypher, {**values, "unit_ids": unit_ids})
+    keys = _Keys(connection)
+    rows = [(_evidence(record["evidence"], keys), record.get("facts") or {})
+            for record in records]
+    keys.resolve_pending()
+    hits: dict[str, Hit] = {}
+    for evidence, facts in rows:
+        hit = _hit(rule, [keys.finish(item) for item in evidence], plain(facts))
+        if hit.alert_id in hits:
+            _merge(hits[hit.alert_id], hit)
+        else:
+            hits[hit.alert_id] = hit
+    return list(hits.values())
+
+
+def _records(tx: neo4j.ManagedTransaction, query: str, parameters: dict) -> list[neo4j.Record]:
+    return list(tx.run(query, parameters))
+
+
+class _Keys:
+    """Keys of nodes by element id; endpoints the query did not return are fetched once."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.model = load_model()
+        self.known: dict[str, tuple[str, str]] = {}
+        self.pending: set[str] = set()
+
+    def node(self, node: Node) -> tuple[str, str] | None:
+        if node.element_id not in self.known and node.labels:
+            self.known[node.element_id] = self._label_and_key(node.labels, dict(node))
+        return self.known.get(node.element_id)
+
+    def _label_and_key(self, labels, properties: dict) -> tuple[str, str]:
+        label = next((name for name in labels if name in self.model.nodes), next(iter(labels)))
+        key = self.model.nodes[label].key if label in self.model.nodes else None
+        return label, str(properties.get(key, "")) if key else ""
+
+    def endpoint(self, node: Node) -> str:
+        found = self.node(node)
+        if found is None:
+            self.pending.add(node.element_id)
+            return node.element_id
+        return found[1]
+
+    def resolve_pending(self) -> None:
+        if not self.pending:
+            return
+        for row in self.connection.read(NODE_BY_ELEMENT_ID, element_ids=sorted(self.pending)):
+            self.known[row["element_id"]] = self._label_and_key(row["labels"], row["properties"])
+
+    def finish(self, item: dict) -> dict:
+        """Replace endpoint element ids left by ``endpoint`` with the nodes' keys."""
+        for side in ("from", "to"):
+            value = item.get(side)
+            if value in self.known and "type" in item:
+                item[f"{side}_label"], item[side] = self.known[value]
+        return item
+
+
+def _evidence(items: list[dict], keys: _Keys) -> list[dict]:
+    evidence, seen = [], set()
+    for item in items or []:
+        entity = item.get("node") if item.get("node") is not None else item.get("rel")
+        if entity is None or (item.get("role"), entity.element_id) in seen:
+            continue
+        seen.add((item.get("role"), entity.element_id))
+        if isinstance(entity, Node):
+            label, key = keys.node(entity)
+            evidence.append({"role": item.get("role"), "label": label, "id": key,
+                             "name": entity.get("name") or entity.get("title"),
+                             **{name: entity.get(name) for name in PROVENANCE},
+                             "element_id": entity.element_id})
+        elif isinstance(entity, Relationship):
+            detail = {name: plain(entity.get(name)) for name in RELATIONSHIP_DETAIL
+                      if entity.get(name) is not None}
+            evidence.append({"role": item.get("role"), "type": entity.type,
+                             "from": keys.endpoint(entity.start_node),
+                             "to": keys.endpoint(entity.end_node),
+                             "start_date": plain(entity.get("start_date")),
+                             "end_date": plain(entity.get("end_date")), "detail": detail,
+                             **{name: entity.get(name) for name in PROVENANCE}})
+    return evidence
+
+
+def _hit(rule: Rule, evidence: list[dict], facts: dict) -> Hit:
+    entity_ids = sorted({item["id"] for item in evidence
+                         if item.get("label") in IDENTIFIER_LABELS and item.get("id")})
+    hit = Hit(rule.id, evidence, facts, entity_ids, fingerprint(rule.id, entity_ids))
+    hit.summary_zh = render(rule, hit.evidence, facts, "zh")
+    hit.summary_en = render(rule, hit.evidence, facts, "en")
+    return hit
+
+
+def _merge(target: Hit, other: Hit) -> None:
+    """Two rows with the same identifiers are one alert: keep every evidence item once."""
+    seen = {(item.get("role"), item.get("element_id") or (item.get("type"), item.get("from"),
+                                                          item.get("to"), item.get("src_row")))
+            for item in target.evidence}
+    for item in other.evidence:
+        key = (item.get("role"), item.get("element_id") or (item.get("type"), item.get("from"),
+                                                            item.get("to"), item.get("src_row")))
+        if key not in seen:
+            target.evidence.append(item)
+            seen.add(key)
