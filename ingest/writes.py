@@ -207,6 +207,7 @@ RETURN key, r.src_hash AS hash
 OPEN_TIES_OF_DATASET = """
 MATCH ()-[r:{rel_type}]->()
 WHERE r.src_dataset = $dataset AND r.closed_date IS NULL AND r.rel_key IS NOT NULL
+  AND r.derived IS NULL
 RETURN r.rel_key AS key
 """
 

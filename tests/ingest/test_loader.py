@@ -23,9 +23,8 @@ def snapshot(db) -> tuple:
         skip=list(BOOKKEEPING))
     by_id = {row["a"]: None for row in rels}
     keyed = db.read("MATCH (n) WHERE elementId(n) IN $ids RETURN elementId(n) AS id, "
-                    "[k IN keys(n) WHERE k IN ['id_number','credit_code','unit_id','contract_id',"
-                    "'tender_id','bid_id','account_no','txn_id','payment_id','complaint_id'] "
-                    "| n[k]][0] AS key", ids=list(by_id) + [row["b"] for row in rels])
+                    "coalesce(n.id_number, n.credit_code, n.unit_id, n.contract_id, n.bid_id, "
+                    "n.tender_id, n.account_no, n.txn_id, n.payment_id, n.complaint_id) AS key", ids=list(by_id) + [row["b"] for row in rels])
     key_of = {row["id"]: row["key"] for row in keyed}
     node_set = sorted((tuple(row["labels"]), sorted(row["props"].items(), key=str)) for row in nodes)
     node_set = [repr(item) for item in node_set]
