@@ -81,7 +81,7 @@ PATHS_OF_LENGTH = {
     for hops in range(1, MAX_HOPS + 1)
 }
 
-_INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", *PROVENANCE_KEYS}
+_INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", "closed_run", *PROVENANCE_KEYS}
 
 
 def _checked(max_hops: int, types: Iterable[str] | None) -> list[str]:

@@ -44,7 +44,7 @@ BUSINESS_ROLES = frozenset({"shareholder", "legal_rep", "director", "manager"})
 SIGNALS = {
     "family_company_contract": (
         10.0, "contract of a unit where he served, signed during his tenure, with a company "
-              "held by him or a relative"),
+              "that he or a relative held at the signing date"),
     "payment_from_supplier": (
         10.0, "transfer into his or a relative's account from a supplier of his units or "
               "from a holder of such a supplier"),
@@ -62,9 +62,10 @@ INVERSE_RELATION = {
     "grandchild": "grandparent", "other": "other",
 }
 RELATION_ZH = {
-    "self": "本人", "spouse": "配偶", "parent": "父母", "child": "子女", "sibling": "兄弟姐妹",
-    "parent_in_law": "岳父母/公婆", "child_in_law": "女婿/儿媳", "sibling_in_law": "姻亲兄弟姐妹",
-    "grandparent": "祖父母/外祖父母", "grandchild": "孙子女/外孙子女", "other": "其他亲属",
+    "self": "本人", "spouse": "配偶", "parent": "父母", "child": "子女",
+    "sibling": "兄弟姐妹", "parent_in_law": "岳父母/公婆", "child_in_law": "女婿/儿媳",
+    "sibling_in_law": "姻亲兄弟姐妹", "grandparent": "祖父母/外祖父母",
+    "grandchild": "孙子女/外孙子女", "other": "其他亲属",
 }
 
 
@@ -92,23 +93,34 @@ def relation_through(hops: Sequence[tuple[str, bool]]) -> tuple[str, str]:
 def alert_points(alert: dict) -> tuple[float, str]:
     """Points an alert adds to its subjects' risk, and why.
 
-    The alert's own ``score`` when the rule set one, else its severity's points; nothing
-    once investigators dismissed it.
+    The rule's own ``score`` (risk points) when set, else its severity's points; half of
+    that once the alert no longer matches the data (the facts changed since); nothing once
+    investigators found it unfounded (a status in ``DISMISSED_STATUSES``). Alerts moving
+    through the workflow (new 预警, assigned 分办, verifying 核查, disposed 处置) keep
+    their points.
 
     >>> alert_points({"rule_id": "kickback_flow", "severity": "high", "status": "new"})
     (30.0, 'kickback_flow alert, severity high (status new)')
+    >>> alert_points({"rule_id": "shell_company", "score": 25, "status": "verifying",
+    ...               "matching": False})
+    (12.5, 'shell_company alert, rule score 25 (status verifying), no longer matching: half')
     >>> alert_points({"rule_id": "kickback_flow", "severity": "high", "status": "dismissed"})
     (0.0, 'kickback_flow alert dismissed after verification: no points')
     """
     status = alert.get("status") or "new"
+    rule = alert.get("rule_id")
     if status in DISMISSED_STATUSES:
-        return 0.0, f"{alert.get('rule_id')} alert {status} after verification: no points"
+        return 0.0, f"{rule} alert {status} after verification: no points"
     score = alert.get("score")
     if score is not None and not pd.isna(score):
-        return float(score), f"{alert.get('rule_id')} alert, rule score {score:g} (status {status})"
-    severity = alert.get("severity") or "low"
-    points = SEVERITY_POINTS.get(severity, SEVERITY_POINTS["low"])
-    return points, f"{alert.get('rule_id')} alert, severity {severity} (status {status})"
+        points, reason = float(score), f"{rule} alert, rule score {score:g} (status {status})"
+    else:
+        severity = alert.get("severity") or "low"
+        points = SEVERITY_POINTS.get(severity, SEVERITY_POINTS["low"])
+        reason = f"{rule} alert, severity {severity} (status {status})"
+    if alert.get("matching") is False:
+        return points / 2, f"{reason}, no longer matching: half"
+    return points, reason
 
 
 def risk_items(alerts: Iterable[dict], signals: Iterable[tuple[str, str, str]]) -> dict:
@@ -173,7 +185,7 @@ def _in_post(date, positions: pd.DataFrame) -> bool:
 def _signals(person: dict, positions, companies, contracts, payments, subsidies) -> list:
     signals = []
     for row in contracts.itertuples():
-        if row.during_tenure:
+        if row.during_tenure and row.held_at_signing:
             signals.append(("family_company_contract", row.contract_id,
                             f"{row.contract_id} {row.supplier_name} ({row.signed_date})"))
     for row in payments.itertuples():
@@ -256,6 +268,11 @@ def integrity_profile(connection, id_number: str, as_of: dt.date | None = None,
     companies["holder_relation"] = companies["holder_id_number"].map(relation_of)
     contracts = _frame(connection.read(q.CONTRACTS, credit_codes=sorted(
         set(companies["credit_code"])), **common), q.CONTRACT_COLUMNS)
+    contracts["held_at_signing"] = [
+        any(_within(as_date(contract.signed_date), role.start_date, role.end_date)
+            for role in companies[companies["credit_code"] == contract.supplier_credit_code]
+            .itertuples())
+        for contract in contracts.itertuples()]
     payments = _frame(connection.read(q.PAYMENTS, persons=holders, **common), q.PAYMENT_COLUMNS)
     payments["payee_relation"] = payments["payee_id_number"].map(relation_of)
     subsidies = _frame(connection.read(

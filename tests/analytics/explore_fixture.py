@@ -4,7 +4,8 @@ The story: official 甲 (``OFFICIAL``) heads the transport bureau U1 since 2018.
 spouse's sibling 丙 founded 宏达建筑 (C1) in 2019, which won two contracts from U1, both
 approved by 甲; money went U1 → C1 → 丙 → 甲's spouse 乙. 甲's child 丁 and spouse share his
 household, and 乙 drew a subsistence allowance. A former clerk 戊 left U1 in 2019 and holds a
-consultancy (C2) that U1 later paid. Twenty ordinary contracts with 安达 (C3) make a
+consultancy (C2) that U1 later paid. The township head 己 sat on the board of 安达 (C3)
+while in post. Twenty ordinary contracts with 安达 (C3) make a
 population for the anomaly ranking. Alerts are written as the scan module writes them.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 from stdnum.cn import ric, uscc
 
 
@@ -88,6 +90,7 @@ def write_explore_dataset(folder: Path) -> Path:
         [HONGDA, SPOUSE_SIBLING, "shareholder", "80", "2019-05-01", ""],
         [CONSULTANCY, FORMER_CLERK, "shareholder", "100", "2020-06-01", ""],
         [ANDA, STRANGER, "shareholder", "100", "2005-01-01", ""],
+        [ANDA, TOWNSHIP_HEAD, "director", "", "2017-01-01", "2018-12-31"],
     ])
     contracts = [
         ["K1", "T1", "U1", HONGDA, "道路维修", "works", "3500000", "public_tender", "2020-06-01",
@@ -196,3 +199,42 @@ def load_explore_dataset(connection, folder: Path) -> None:
 
     load_dataset(connection, write_explore_dataset(folder))
     write_alerts(connection)
+
+
+@pytest.fixture(scope="module")
+def county(session_connection, tmp_path_factory):
+    """The county loaded once per test module (every test of the module only reads it)."""
+    session_connection.delete_all_data()
+    load_explore_dataset(session_connection, tmp_path_factory.mktemp("county"))
+    return session_connection
+
+
+def server_environment(settings) -> dict[str, str]:
+    """NEO4J_* variables naming the test server, for code that calls ``connect()``."""
+    from graph.local_server import LocalServer
+
+    if settings.uses_remote_server:
+        return {"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+                "NEO4J_PASSWORD": settings.neo4j_password or ""}
+    return {"NEO4J_URI": settings.local_uri, "NEO4J_USER": settings.neo4j_user,
+            "NEO4J_PASSWORD": settings.neo4j_password or LocalServer(settings).password()}
+
+
+def run_command(monkeypatch, settings, *arguments: str):
+    """Invoke an explore command as the CLI would, against the test server."""
+    import typer
+    from typer.testing import CliRunner
+
+    from graph.settings import get_settings
+    from lianjian.commands import explore
+
+    for name, value in server_environment(settings).items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    app = typer.Typer()
+    for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
+        app.command()(command)
+    try:
+        return CliRunner().invoke(app, list(arguments))
+    finally:
+        get_settings.cache_clear()
