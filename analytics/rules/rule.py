@@ -181,6 +181,9 @@ def _check_fields(path: Path, raw: dict) -> None:
             raise RuleError(f"{path}: field {name} must be text, got {raw[name]!r}")
     if not RULE_ID.match(raw["id"]):
         raise RuleError(f"{path}: field id {raw['id']!r} must be lower_snake_case")
+    if re.sub(r"^\d+_", "", path.stem) != raw["id"]:
+        raise RuleError(f"{path}: field id {raw['id']!r} must match the file name "
+                        f"({raw['id']}.yaml, optionally numbered: 11_{raw['id']}.yaml)")
     if raw["severity"] not in SEVERITIES:
         raise RuleError(f"{path}: field severity {raw['severity']!r} must be one of "
                         f"{', '.join(SEVERITIES)}")

@@ -148,6 +148,24 @@ def test_rule(
                   f"  [dim]{';'.join(hit.entity_ids)}[/dim]")
 
 
+@rules_app.command("doc")
+def rules_doc(write: bool = typer.Option(False, "--write",
+                                         help="Rewrite the generated block of docs/rules.md"),
+              document: Path = typer.Option(Path("docs/rules.md"), help="Document to update")
+              ) -> None:
+    """Print the generated rule reference (or rewrite it inside docs/rules.md)."""
+    from analytics.rules import BUILTIN_DIR, load_rules
+    from analytics.rules.doc import render_reference, update_document
+
+    rules = load_rules(BUILTIN_DIR, include_builtin=False)
+    if not write:
+        typer.echo(render_reference(rules), nl=False)
+        return
+    document.write_text(update_document(document.read_text(encoding="utf-8"), rules),
+                        encoding="utf-8")
+    console.print(f"updated {document}")
+
+
 @alerts_app.command("export")
 def export(
     format: str = typer.Option("csv", "--format", "-f", help="csv or json"),

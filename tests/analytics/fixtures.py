@@ -7,9 +7,11 @@ through the same validation and mapping as real data does.
 from __future__ import annotations
 
 import csv
+import os
 from collections import defaultdict
 from pathlib import Path
 
+import pytest
 from stdnum.cn import ric, uscc
 
 from ingest.loader import load_dataset
@@ -156,3 +158,18 @@ class World:
         result = load_dataset(connection, self.write(folder), dataset=folder.name)
         assert result.rows_rejected == 0, [str(issue) for issue in result.report]
         return result
+
+
+@pytest.fixture
+def cli_env(db, neo4j_settings, monkeypatch):
+    """The empty test database, with the environment set so CLI commands connect to it."""
+    from graph.local_server import LocalServer
+    from graph.settings import get_settings
+
+    if not os.environ.get("NEO4J_URI"):
+        monkeypatch.setenv("NEO4J_URI", neo4j_settings.local_uri)
+        monkeypatch.setenv("NEO4J_PASSWORD", neo4j_settings.neo4j_password
+                           or LocalServer(neo4j_settings).password() or "")
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
