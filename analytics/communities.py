@@ -24,6 +24,7 @@ from analytics.queries import native, resolve_entity
 __all__ = [
     "LEAD_WORDING",
     "PROJECTED_TIES",
+    "OFFICIAL_FLAGS",
     "UNIT_SEEDS",
     "neighbourhood_graph",
     "detect_communities",
@@ -63,6 +64,13 @@ RETURN element_id AS source, elementId(m) AS target, kind, count, amount,
        {label: head(labels(m)), key: coalesce(m.id_number, m.credit_code, m.unit_id),
         name: m.name, official: EXISTS { (m)-[:HOLDS_POSITION]->(:Unit) }} AS neighbour
 LIMIT $limit
+"""
+
+# Whether the given nodes hold or held a post (officials are drawn and counted apart).
+OFFICIAL_FLAGS = """
+UNWIND $element_ids AS element_id
+MATCH (n) WHERE elementId(n) = element_id
+RETURN element_id, EXISTS { (n)-[:HOLDS_POSITION]->(:Unit) } AS official
 """
 
 # A unit, its subunits, and everyone who held a post in them.
@@ -120,6 +128,8 @@ def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | Non
                        official=False, seed=True)
         element_of[entity["element_id"]] = entity["key"]
         frontier.append(entity["element_id"])
+    for row in connection.read(OFFICIAL_FLAGS, element_ids=frontier):
+        graph.nodes[element_of[row["element_id"]]]["official"] = row["official"]
     if unit_id is not None:
         for row in connection.read(UNIT_SEEDS, unit_id=unit_id, limit=max_nodes):
             node = row["node"]

@@ -162,20 +162,21 @@ def supplier_concentration(contracts: pd.DataFrame, top: int = 5) -> dict:
             "suppliers": by_supplier.head(top)}
 
 
-def roll_up(values: dict, parents: dict[str, str | None]) -> dict:
+def roll_up(values: dict, parents: dict[str, str | None], start=0) -> dict:
     """Add every unit's value to all its ancestors (the unit tree through PART_OF).
 
-    Numbers are summed; sets (of alerts, of officials) are united, so that what is shared
-    by two subunits counts once at their parent.
+    Numbers are summed from ``start`` (0); with ``start=frozenset()`` values are sets (of
+    alerts, of officials) and are united, so what two subunits share counts once above.
 
     >>> roll_up({"village": 2, "town": 1}, {"village": "town", "town": "county", "county": None})
     {'village': 2, 'town': 3, 'county': 3}
-    >>> shared = roll_up({"a": {"P1"}, "b": {"P1", "P2"}}, {"a": "top", "b": "top", "top": None})
+    >>> shared = roll_up({"a": {"P1"}, "b": {"P1", "P2"}}, {"a": "top", "b": "top", "top": None},
+    ...                  start=frozenset())
     >>> sorted(shared["top"])
     ['P1', 'P2']
     """
-    sets = any(isinstance(value, (set, frozenset)) for value in values.values())
-    totals = {unit: set() if sets else 0 for unit in parents}
+    sets = isinstance(start, (set, frozenset))
+    totals = {unit: start for unit in parents}
     for unit, value in values.items():
         seen, current = set(), unit
         while current is not None and current in totals and current not in seen:
@@ -247,10 +248,11 @@ def _portrait(connection, units: pd.DataFrame, root: dict, limit: int, top: int)
     own_contracts = contracts.groupby("unit_id")["amount"].agg(["size", "sum"])
     by_unit = units[["unit_id", "name", "level", "parent_unit_id"]].copy()
     rolled = {
-        "alerts": {k: len(v) for k, v in roll_up(own_alerts, parents).items()},
+        "alerts": {k: len(v) for k, v in roll_up(own_alerts, parents, frozenset()).items()},
         "contracts": roll_up(own_contracts["size"].to_dict(), parents),
         "contract_amount": roll_up(own_contracts["sum"].fillna(0).to_dict(), parents),
-        "officials": {k: len(v) for k, v in roll_up(own_officials, parents).items()},
+        "officials": {k: len(v)
+                      for k, v in roll_up(own_officials, parents, frozenset()).items()},
     }
     for column, totals in rolled.items():
         by_unit[column] = by_unit["unit_id"].map(totals).fillna(0)
