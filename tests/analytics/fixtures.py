@@ -145,8 +145,10 @@ class World:
         return payment_id
 
     def write(self, folder: Path) -> Path:
+        """Every table, header-only when empty: a later extract may have lost all its rows."""
         folder.mkdir(parents=True, exist_ok=True)
-        for table, rows in self.rows.items():
+        for table in COLUMNS:
+            rows = self.rows.get(table, [])
             with (folder / f"{table}.csv").open("w", encoding="utf-8", newline="") as stream:
                 writer = csv.DictWriter(stream, fieldnames=COLUMNS[table])
                 writer.writeheader()
