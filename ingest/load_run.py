@@ -1,4 +1,4 @@
-"""Load a dataset into Neo4j: validated, idempotent, incremental, resumable, with provenance.
+"""One load run: records into Neo4j, idempotent, incremental, resumable, with provenance.
 
 - Batched ``UNWIND … MERGE`` in managed transactions (``ingest.writes``).
 - Idempotent and fast to re-run: each row's hash is stored; rows already stored with the
@@ -16,21 +16,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 
 from graph.connection import Connection, batched
 from graph.errors import LianjianError
 from graph.model import load_model
 from ingest import writes
-from ingest.normalize import REJECTED, IssueReport, normalize_row
-from ingest.readers import discover_tables, read_rows, source_name
+from ingest.normalize import REJECTED, IssueReport
 from ingest.records import Issue, Record
 from ingest.table_writers import COMPANY_HELD_ROLES, TABLE_ORDER, WRITERS, TableWriter, write_row
-from ingest.tables import load_tables_spec
 
 START_RUN = """
 MERGE (d:Dataset {dataset_id: $dataset})
@@ -44,7 +44,7 @@ FINISH_RUN = """
 MATCH (r:LoadRun {run_id: $run_id})
 SET r.status = $status, r.finished_at = datetime(), r.duration_s = $duration_s,
     r.rows_read = $rows_read, r.rows_rejected = $rows_rejected, r.rows_written = $rows_written,
-    r.counts = $counts, r.error = $error
+    r.counts = $counts, r.files = $files, r.error = $error
 """
 
 
@@ -58,6 +58,7 @@ class TableCount:
     rejected: int = 0
     written: int = 0
     unchanged: int = 0
+    skipped_file: bool = False  # identical to the file of the last completed load
 
 
 @dataclass
@@ -95,6 +96,32 @@ def extract_digest(paths: Iterable[Path]) -> str:
     return digest.hexdigest()[:16]
 
 
+def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """Produce the next batches in a thread while the caller writes the current one.
+
+    Validation is Python work and writing is mostly waiting on Neo4j, so the two overlap;
+    the bounded queue keeps memory flat. An error in the producer is raised here.
+    """
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                queue.put(chunk)
+        except BaseException as error:  # handed to the consumer
+            queue.put(error)
+        queue.put(done)
+
+    thread = threading.Thread(target=produce, daemon=True, name="lianjian-validate")
+    thread.start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    thread.join()
+
+
 class _Deduplicator:
     """Keep the first row of each key; later rows with the same key are reported."""
 
@@ -121,6 +148,7 @@ class Loader:
         self.batch_size = batch_size
         self.progress = progress
         self.seen_ties: dict[str, set[str]] = {}
+        self.file_digests: dict[str, str] = {}
         self.deduplicator = _Deduplicator()
 
     def start(self) -> None:
@@ -132,7 +160,7 @@ class Loader:
         count = self.result.counts.setdefault(table, TableCount())
         provenance = {"src_dataset": self.result.dataset, "src_run": self.result.extract_id}
         rows = self._accepted_rows(writer, records, count, provenance)
-        for chunk in batched(rows, self.batch_size):
+        for chunk in prefetched(batched(rows, self.batch_size)):
             self._write_changed(writer, chunk, count)
 
     def _accepted_rows(self, writer: TableWriter, records: Iterable[Record],
@@ -149,8 +177,8 @@ class Loader:
             yield row
 
     def _write_changed(self, writer: TableWriter, chunk: list[dict], count: TableCount) -> None:
-        stored = self._stored_hashes(writer, [row["key"] for row in chunk])
-        changed = [row for row in chunk if stored.get(row["key"]) != row["props"]["src_hash"]]
+        unchanged = self._unchanged_keys(writer, chunk)
+        changed = [row for row in chunk if row["key"] not in unchanged]
         count.unchanged += len(chunk) - len(changed)
         if not changed:
             return
@@ -167,16 +195,17 @@ class Loader:
         if rows:
             self.connection.write_batches(query, rows, batch_size=len(rows))
 
-    def _stored_hashes(self, writer: TableWriter, keys: list[str]) -> dict[str, str]:
+    def _unchanged_keys(self, writer: TableWriter, chunk: list[dict]) -> set[str]:
         model = load_model()
         if writer.label:
             node = model.node(writer.label)
-            query = writes.STORED_NODE_HASHES.format(label=model.check_label(writer.label),
-                                                     key=f"`{node.key}`")
+            query = writes.UNCHANGED_NODE_KEYS.format(label=model.check_label(writer.label),
+                                                      key=f"`{node.key}`")
         else:
-            query = writes.STORED_TIE_HASHES.format(
+            query = writes.UNCHANGED_TIE_KEYS.format(
                 rel_type=model.check_relationship_type(writer.tie))
-        return {row["key"]: row["hash"] for row in self.connection.read(query, keys=keys)}
+        rows = [{"key": row["key"], "hash": row["props"]["src_hash"]} for row in chunk]
+        return set(self.connection.read(query, rows=rows)[0]["keys"])
 
     def close_missing_ties(self, as_of: dt.date, tables: Iterable[str]) -> None:
         """Close ties of this dataset that this extract no longer has (history is kept)."""
@@ -205,7 +234,8 @@ class Loader:
                               rows_read=self.result.rows_read,
                               rows_rejected=self.result.rows_rejected,
                               rows_written=self.result.rows_written,
-                              counts=json.dumps(counts), error=error)
+                              counts=json.dumps(counts), files=json.dumps(self.file_digests),
+                              error=error)
         return self.result
 
 
@@ -231,74 +261,3 @@ def load_records(connection: Connection, records_by_table: dict[str, Iterable[Re
         raise
     return loader.finish("completed", began)
 
-
-def _validated(table: str, source, profile, report: IssueReport, count: TableCount,
-               on_row=None) -> Iterator[Record]:
-    spec = load_tables_spec()[table]
-    for source_row in read_rows(table, source, profile):
-        count.read += 1
-        if on_row:
-            on_row()
-        record, issues = normalize_row(spec, source_row)
-        if issues:
-            report.extend(issues)
-        if record is None:
-            count.rejected += 1
-            continue
-        yield record
-
-
-def _dataset_files(sources: dict) -> list[Path]:
-    return [source[0] if isinstance(source, tuple) else source for source in sources.values()]
-
-
-def validate_dataset(dataset_dir: Path, profile=None) -> tuple[dict[str, TableCount], IssueReport]:
-    """Read and validate every table without writing anything (``--strict``'s first pass)."""
-    report, counts = IssueReport(), {}
-    for table, source in discover_tables(dataset_dir, profile).items():
-        counts[table] = TableCount()
-        for _ in _validated(table, source, profile, report, counts[table]):
-            pass
-    return counts, report
-
-
-def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=None,
-                 strict: bool = False, dataset: str | None = None,
-                 as_of: dt.date | None = None, report_dir: Path | None = None,
-                 batch_size: int = 2000, progress=None) -> LoadResult:
-    """Load one dataset folder (see the module docstring); returns counts and the report.
-
-    ``progress`` is a callable ``(table, rows_total) -> advance`` used for progress bars.
-    """
-    dataset_dir = Path(dataset_dir)
-    sources = {t: s for t, s in discover_tables(dataset_dir, profile).items() if t in WRITERS}
-    if not sources:
-        raise LoadFailed(f"{dataset_dir}: no table of the input format found "
-                         "(expected files such as persons.csv or 人员.xlsx)")
-    if strict:
-        _, report = validate_dataset(dataset_dir, profile)
-        if report.rejected_rows:
-            path = report.write_csv((report_dir or dataset_dir) / "rejects.csv")
-            raise LoadFailed(f"--strict: {report.rejected_rows} rows rejected, nothing written; "
-                             f"see {path}")
-    loader = Loader(connection, dataset or dataset_dir.resolve().name, str(dataset_dir.resolve()),
-                    extract_digest(_dataset_files(sources)), batch_size)
-    began = time.monotonic()
-    loader.start()
-    try:
-        for table in TABLE_ORDER:
-            if table not in sources:
-                continue
-            count = loader.result.counts.setdefault(table, TableCount())
-            advance = progress(table, sources[table]) if progress else None
-            loader.load_table(table, _validated(table, sources[table], profile,
-                                                loader.result.report, count, advance))
-        loader.close_missing_ties(as_of or dt.date.today(), sources)
-    except BaseException as error:
-        loader.finish("failed", began, f"{type(error).__name__}: {error}")
-        raise
-    result = loader.finish("completed", began)
-    if result.report.issues:
-        target = report_dir or dataset_dir
-        result.report_path = result.report.write_csv(target / f"load-report-{result.run_id}.csv")
-    return result

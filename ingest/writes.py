@@ -190,17 +190,20 @@ FOREACH (_ IN CASE WHEN row.subject_unit_id IS NULL THEN [] ELSE [1] END |
   SET r += row.rel_props)
 """
 
-# Hashes of what is already stored, so unchanged rows are not written again.
-STORED_NODE_HASHES = """
-UNWIND $keys AS key
-MATCH (n:{label} {{{key}: key}})
-RETURN key, n.src_hash AS hash
+# Keys whose stored hash equals the incoming one: those rows are unchanged and skipped.
+# One record per batch (collect), since fetching a record per key costs more than the MERGE.
+UNCHANGED_NODE_KEYS = """
+UNWIND $rows AS row
+MATCH (n:{label} {{{key}: row.key}})
+WHERE n.src_hash = row.hash
+RETURN collect(row.key) AS keys
 """
 
-STORED_TIE_HASHES = """
-UNWIND $keys AS key
-MATCH ()-[r:{rel_type} {{rel_key: key}}]->()
-RETURN key, r.src_hash AS hash
+UNCHANGED_TIE_KEYS = """
+UNWIND $rows AS row
+MATCH ()-[r:{rel_type} {{rel_key: row.key}}]->()
+WHERE r.src_hash = row.hash
+RETURN collect(row.key) AS keys
 """
 
 # Ties of a dataset that a newer extract no longer has are closed, not deleted.

@@ -45,6 +45,9 @@ def print_load_result(result) -> None:
     console.print(f"load run {result.run_id}: dataset {result.dataset}, extract "
                   f"{result.extract_id}, {result.duration_s:.1f} s")
     for table, count in result.counts.items():
+        if count.skipped_file:
+            console.print(f"  {table:<14} unchanged file, skipped ({count.read} rows as last load)")
+            continue
         console.print(f"  {table:<14} read {count.read:>7}  rejected {count.rejected:>5}  "
                       f"written {count.written:>7}  unchanged {count.unchanged:>7}")
     if result.closed_ties:
@@ -69,6 +72,7 @@ def load(
                                      "missing from this extract at that date"),
     report_dir: Path | None = typer.Option(None, help="Where to write the reject/fix report"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars"),
+    full: bool = typer.Option(False, "--full", help="Re-read files identical to the last load's"),
 ) -> None:
     """Load a dataset folder into Neo4j: validate, resolve, write with provenance."""
     from ingest.loader import load_dataset
@@ -79,5 +83,17 @@ def load(
     with connect() as connection, table_progress(not quiet) as progress:
         result = load_dataset(connection, dataset_dir, profile=mapping, strict=strict,
                               dataset=dataset, as_of=extract_date, report_dir=report_dir,
-                              progress=progress)
+                              progress=progress, full=full)
     print_load_result(result)
+
+
+map_app = typer.Typer(help="Column-mapping profiles for tables with other headers or values.",
+                      no_args_is_help=True)
+
+
+@map_app.command("suggest")
+def map_suggest(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Propose a mapping profile (YAML) from the headers and values it recognises."""
+    from ingest.profiles import suggest_profile_yaml
+
+    typer.echo(suggest_profile_yaml(file), nl=False)

@@ -140,3 +140,18 @@ def test_company_held_shares_link_companies(db, tmp_path):
     rows = db.read("MATCH (h:Company)-[r:HOLDS_ROLE]->(c:Company) RETURN h.credit_code AS h, "
                    "r.share_pct AS pct")
     assert rows == [{"h": credit_code(2), "pct": 40.0}]
+
+
+def test_unchanged_files_are_skipped_and_changed_ones_compared(db, tmp_path):
+    folder = small_dataset(tmp_path / "ds")
+    load_dataset(db, folder)
+    again = load_dataset(db, folder)
+    assert all(count.skipped_file for count in again.counts.values())
+    assert again.counts["persons"].unchanged == again.counts["persons"].read
+    write_table(folder, "complaints", ["complaint_id", "date", "subject_unit_id", "text"],
+                [["C1", "2024-01-02", "U1", "反映道路工程质量问题"]])
+    third = load_dataset(db, folder)
+    assert third.counts["complaints"].written == 1
+    assert third.counts["persons"].skipped_file and third.closed_ties == 0
+    full = load_dataset(db, folder, full=True)
+    assert full.rows_written == 0 and not full.counts["persons"].skipped_file
