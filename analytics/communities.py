@@ -282,8 +282,10 @@ def network_html(graph: nx.Graph, communities: Iterable[Iterable] | None = None,
                  height: str = "600px") -> str:
     """A self-contained interactive picture (pyvis) of the graph: no CDN, no network.
 
-    Nodes are coloured by community and shaped by label; the vis-network script is
-    inlined and pyvis's remote stylesheet and script tags are removed.
+    Nodes are coloured by community and shaped by label (officials drawn with a thick
+    border); works for the graphs of ``neighbourhood_graph``, ``paths.paths_graph`` and
+    ``paths.money_graph``. The vis-network script is inlined and pyvis's remote
+    stylesheet and script tags are removed.
 
     >>> html = network_html(nx.Graph([("a", "b")]))
     >>> "vis.Network" in html, 'src="http' in html or 'href="http' in html
@@ -292,7 +294,8 @@ def network_html(graph: nx.Graph, communities: Iterable[Iterable] | None = None,
     from pyvis.network import Network
 
     membership = _membership(communities) if communities is not None else {}
-    network = Network(height=height, width="100%", cdn_resources="in_line")
+    network = Network(height=height, width="100%", cdn_resources="in_line",
+                      directed=graph.is_directed())
     for node, data in graph.nodes(data=True):
         group = membership.get(node)
         network.add_node(str(node), label=str(data.get("name") or node),
@@ -300,8 +303,10 @@ def network_html(graph: nx.Graph, communities: Iterable[Iterable] | None = None,
                          shape=_SHAPES.get(data.get("label"), "dot"),
                          color=_COLOURS[group % len(_COLOURS)] if group is not None else "#999",
                          borderWidth=3 if data.get("official") else 1)
-    for source, target, data in graph.edges(data=True):
-        kinds = data.get("kinds") or {data.get("key", "")}
+    edges = (graph.edges(keys=True, data=True) if graph.is_multigraph()
+             else ((source, target, None, data) for source, target, data in graph.edges(data=True)))
+    for source, target, key, data in edges:
+        kinds = data.get("kinds") or {key or ""}
         amount = data.get("amount") or 0.0
         title = ", ".join(sorted(map(str, kinds))) + (f" {amount:,.0f}" if amount else "")
         network.add_edge(str(source), str(target), title=title,

@@ -29,6 +29,9 @@ __all__ = [
     "path_steps",
     "describe_path",
     "paths_graph",
+    "MONEY_TRAILS",
+    "money_trails",
+    "money_graph",
 ]
 
 MAX_HOPS = 6
@@ -80,6 +83,32 @@ PATHS_OF_LENGTH = {
     hops: _PATHS_OF_LENGTH.format(valid=_TIE_VALID_AT, hops=hops, returns=_RETURN_PATH)
     for hops in range(1, MAX_HOPS + 1)
 }
+
+# Chains of 1..4 transfers out of the source's accounts, each on or after the one before,
+# all within $window_days of the first, each of at least $min_amount, no account twice;
+# optionally ending at the target (an account, or any account its holder holds).
+MONEY_TRAILS = """
+MATCH (source) WHERE elementId(source) = $source
+MATCH (source)<-[:HELD_BY*0..1]-(first:Account)
+MATCH trail = (first)((payer:Account)-[:PAID]->(txn:Transaction)-[:PAID_TO]->(payee:Account)
+               WHERE txn.amount >= $min_amount){1,4}(last:Account)
+WHERE size(txn) <= $max_transfers
+  AND ($start IS NULL OR txn[0].date >= $start)
+  AND all(i IN range(0, size(txn) - 2) WHERE txn[i].date <= txn[i + 1].date)
+  AND ($window_days IS NULL OR txn[-1].date <= txn[0].date + duration({days: $window_days}))
+  AND all(i IN range(0, size(payee) - 1) WHERE NOT payee[i] IN [first] + payee[i + 1..])
+  AND ($target IS NULL OR elementId(last) = $target
+       OR EXISTS { (last)-[:HELD_BY]->(holder) WHERE elementId(holder) = $target })
+WITH trail, txn, payer, payee LIMIT $limit
+RETURN [i IN range(0, size(txn) - 1) | {
+  txn_id: txn[i].txn_id, date: txn[i].date, amount: txn[i].amount, memo: txn[i].memo,
+  from_account: payer[i].account_no, to_account: payee[i].account_no,
+  from_holder: head([account IN [payer[i]] |
+    [(account)-[:HELD_BY]->(h) | {labels: labels(h), properties: properties(h)}]]),
+  to_holder: head([account IN [payee[i]] |
+    [(account)-[:HELD_BY]->(h) | {labels: labels(h), properties: properties(h)}]]),
+  src_file: txn[i].src_file, src_row: txn[i].src_row}] AS transfers
+"""
 
 _INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", "closed_run", *PROVENANCE_KEYS}
 
@@ -249,4 +278,92 @@ def paths_graph(paths: Iterable[Sequence[dict]]) -> nx.MultiDiGraph:
             if step["direction"] == "<-":
                 source, target = target, source
             graph.add_edge(source, target, key=step["type"], **step["properties"])
+    return graph
+
+
+def _holder(found: list[dict]) -> dict | None:
+    if not found:
+        return None
+    summary = node_summary(found[0]["labels"], found[0]["properties"])
+    return {k: summary[k] for k in ("label", "key", "name")}
+
+
+def money_trails(connection, source: str, target: str | None = None,
+                 start: dt.date | None = None, window_days: int | None = 90,
+                 min_amount: float = 0.0, max_transfers: int = 3,
+                 limit: int = 50) -> list[list[dict]]:
+    """Follow the money (资金穿透): chains of transfers out of an account or its holder.
+
+    Parameters
+    ----------
+    connection : graph.connection.Connection
+    source : str
+        An account_no, or the key of a holder (unit, company, person): trails start from
+        any of its accounts.
+    target : str, optional
+        Keep only trails ending at this account, or at an account of this holder.
+    start : date, optional
+        First transfer on or after this date.
+    window_days : int or None
+        Every transfer within this many days of the first (None: no bound).
+    min_amount : float
+        Smallest transfer followed, in yuan.
+    max_transfers : int
+        Longest chain, 1..4.
+    limit : int
+        Most trails.
+
+    Returns
+    -------
+    list of list of dict
+        Each trail as its transfers in date order: txn_id, date, amount, memo, from_account,
+        from_holder and to_holder ({label, key, name} or None), to_account, src_file,
+        src_row. Shorter trails first.
+    """
+    if not 1 <= int(max_transfers) <= 4:
+        raise ValueError(f"max_transfers must be between 1 and 4, not {max_transfers}")
+    origin = resolve_entity(connection, source)
+    end = resolve_entity(connection, target) if target else None
+    rows = connection.read(MONEY_TRAILS, source=origin["element_id"],
+                           target=end["element_id"] if end else None, start=start,
+                           window_days=window_days, min_amount=float(min_amount),
+                           max_transfers=int(max_transfers), limit=int(limit))
+    trails = []
+    for row in rows:
+        transfers = native(row["transfers"])
+        for transfer in transfers:
+            transfer["from_holder"] = _holder(transfer["from_holder"])
+            transfer["to_holder"] = _holder(transfer["to_holder"])
+        trails.append(transfers)
+    return sorted(trails, key=lambda trail: (len(trail), trail[0]["date"] or dt.date.min))
+
+
+def money_graph(trails: Iterable[Sequence[dict]]) -> nx.DiGraph:
+    """Holders (or bare accounts) linked by the money of some trails, amounts summed.
+
+    >>> trail = [{"txn_id": "T1", "amount": 100.0, "from_account": "A1", "to_account": "A2",
+    ...           "from_holder": {"label": "Unit", "key": "U1", "name": "交通局"},
+    ...           "to_holder": None}]
+    >>> graph = money_graph([trail])
+    >>> list(graph.edges(data="amount")), graph.nodes["A2"]["label"]
+    ([('U1', 'A2', 100.0)], 'Account')
+    """
+    graph = nx.DiGraph()
+    seen = set()
+    for trail in trails:
+        for transfer in trail:
+            ends = []
+            for side in ("from", "to"):
+                holder = transfer[f"{side}_holder"] or {
+                    "label": "Account", "key": transfer[f"{side}_account"],
+                    "name": transfer[f"{side}_account"]}
+                graph.add_node(holder["key"], label=holder["label"], name=holder["name"])
+                ends.append(holder["key"])
+            if transfer["txn_id"] in seen:
+                continue
+            seen.add(transfer["txn_id"])
+            if not graph.has_edge(*ends):
+                graph.add_edge(*ends, amount=0.0, weight=0, kinds={"PAYMENT"})
+            graph.edges[ends]["amount"] += transfer["amount"] or 0.0
+            graph.edges[ends]["weight"] += 1
     return graph

@@ -10,7 +10,8 @@ from explore_fixture import (ACCOUNT, ANDA, HONGDA, NOMINEE, OFFICIAL, SPOUSE, S
                              STRANGER, VILLAGER, county, run_command)
 
 from analytics.identifiers import shared_identifier_clusters
-from analytics.paths import PATH_TYPES, all_short_paths, shortest_paths
+from analytics.paths import (PATH_TYPES, all_short_paths, money_graph, money_trails,
+                             shortest_paths)
 from analytics.queries import ENTITY_KEYS, EntityNotFound, resolve_entity
 from graph.model import load_model
 
@@ -83,6 +84,21 @@ def test_money_path_from_unit_account_to_the_spouse(county):
         "TX1", "TX2", "TX3"]
 
 
+def test_money_trail_from_the_bureau_to_the_spouse(county):
+    [trail] = money_trails(county, "U1", target=SPOUSE, min_amount=10_000)
+    assert [t["txn_id"] for t in trail] == ["TX1", "TX2", "TX3"]
+    assert [t["to_holder"]["key"] for t in trail] == [HONGDA, SPOUSE_SIBLING, SPOUSE]
+    assert trail[0]["from_holder"]["label"] == "Unit" and trail[2]["src_file"] == "transactions.csv"
+    assert money_trails(county, "U1", target=SPOUSE, min_amount=160_000) == []  # TX3 is 150,000
+    assert money_trails(county, "U1", target=SPOUSE, window_days=20) == []  # TX3 on day 25
+    assert money_trails(county, "U1", target=SPOUSE, start=dt.date(2020, 6, 11)) == []
+    everything = money_trails(county, ACCOUNT["U1"], window_days=None)
+    assert {len(trail) for trail in everything} == {1, 2, 3}
+    graph = money_graph(everything)
+    assert graph.edges["U1", HONGDA]["amount"] == 3_500_000.0
+    assert graph.edges[SPOUSE_SIBLING, SPOUSE]["weight"] == 1
+
+
 def test_bad_bounds_and_types_name_the_fix(county):
     with pytest.raises(ValueError, match="between 1 and 6"):
         shortest_paths(county, OFFICIAL, HONGDA, max_hops=7)
@@ -90,6 +106,8 @@ def test_bad_bounds_and_types_name_the_fix(county):
         shortest_paths(county, OFFICIAL, HONGDA, types=["EVIDENCE"])
     with pytest.raises(ValueError, match="same entity"):
         shortest_paths(county, OFFICIAL, OFFICIAL)
+    with pytest.raises(ValueError, match="max_transfers must be between 1 and 4"):
+        money_trails(county, "U1", max_transfers=5)
 
 
 def test_shared_identifier_clusters(county):
