@@ -21,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.command()(ingest.load)
 app.add_typer(ingest.map_app, name="map")
+app.command("import")(ingest.import_data)
 
 
 def main() -> None:

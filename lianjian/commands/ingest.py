@@ -97,3 +97,32 @@ def map_suggest(file: Path = typer.Argument(..., exists=True, dir_okay=False)) -
     from ingest.profiles import suggest_profile_yaml
 
     typer.echo(suggest_profile_yaml(file), nl=False)
+
+
+def import_data(
+    kind: str = typer.Argument(..., help="ftm (FollowTheMoney entities) or ocds (releases/records)"),
+    path: Path = typer.Argument(..., exists=True, help="A file or a folder"),
+    dataset: str | None = typer.Option(None, help="Source name (default: the file or folder name)"),
+    threshold: float = typer.Option(0.8, help="Score above which keyless records are linked"),
+) -> None:
+    """Import FollowTheMoney or OCDS data into the same graph model, reporting what was skipped."""
+    from ingest.linking import link_keyless
+    from ingest.loader import load_records
+
+    if kind not in ("ftm", "ocds"):
+        raise typer.BadParameter("KIND must be ftm or ocds")
+    if kind == "ftm":
+        from ingest.ftm import read_ftm as read
+    else:
+        from ingest.ocds import read_ocds as read
+    imported = read(path)
+    with connect() as connection:
+        result = load_records(connection, imported.records, dataset or path.name, str(path))
+        links = link_keyless(connection, imported.records, threshold)
+    print_load_result(result)
+    console.print(f"  linked {links} keyless records as POSSIBLY_SAME_AS (score ≥ {threshold})")
+    for issue in imported.skipped[:50]:
+        console.print(f"  skipped  {issue.file} #{issue.row} {issue.column}: {issue.reason}")
+    if len(imported.skipped) > 50:
+        console.print(f"  … {len(imported.skipped) - 50} more skipped items")
+    console.print(f"  skipped {len(imported.skipped)} items in all")
