@@ -22,6 +22,7 @@ app.add_typer(db.app, name="db")
 app.command()(ingest.load)
 app.add_typer(ingest.map_app, name="map")
 app.command("import")(ingest.import_data)
+app.command("generate")(ingest.generate_dataset)
 
 
 def main() -> None:

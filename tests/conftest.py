@@ -7,6 +7,7 @@ port, and stop it at the end. Nothing here mocks Neo4j or its driver.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import pytest
 
 from graph.connection import Connection, connect
 from graph.local_server import LocalServer
+from graph.neo4j_install import install_server, server_lib
 from graph.migrate import migrate
 from graph.settings import Settings
 
@@ -33,13 +35,24 @@ def neo4j_settings() -> Settings:
     if os.environ.get("NEO4J_URI"):
         yield Settings()
         return
-    settings = Settings(home=ROOT / ".lianjian" / "test", bolt_port=free_port(),
-                        heap="768m", pagecache="256m")
+    home = ROOT / ".lianjian" / "test" / f"session-{os.getpid()}"
+    _share_jars(home)
+    settings = Settings(home=home, bolt_port=free_port(), heap="768m", pagecache="256m")
     server = LocalServer(settings)
-    server.stop()
     server.start()
     yield settings
     server.stop()
+    shutil.rmtree(home, ignore_errors=True)
+
+
+def _share_jars(home: Path) -> None:
+    """One copy of the server's jars for every test session (sessions may run side by side)."""
+    jars_home = ROOT / ".lianjian" / "test" / "jars"
+    install_server(jars_home)
+    (home / "neo4j").mkdir(parents=True, exist_ok=True)
+    link = home / "neo4j" / "lib"
+    if not link.exists():
+        link.symlink_to(server_lib(jars_home).resolve())
 
 
 @pytest.fixture(scope="session")

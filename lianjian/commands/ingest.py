@@ -126,3 +126,17 @@ def import_data(
     if len(imported.skipped) > 50:
         console.print(f"  … {len(imported.skipped) - 50} more skipped items")
     console.print(f"  skipped {len(imported.skipped)} items in all")
+
+
+def generate_dataset(
+    scale: str = typer.Option("county", help="town | county | province-slice"),
+    seed: int = typer.Option(1, help="Random seed: the same seed writes the same dataset"),
+    out: Path = typer.Option(..., "--out", help="Folder to write the tables and truth.csv into"),
+) -> None:
+    """Write a realistic county dataset with planted cases of all ten rules (truth.csv)."""
+    from ingest.generate import generate
+
+    if scale not in ("town", "county", "province-slice"):
+        raise typer.BadParameter("--scale must be town, county or province-slice")
+    summary = generate(scale=scale, seed=seed, out_dir=out)
+    console.print(f"wrote {out}: {summary}")
