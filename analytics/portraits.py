@@ -84,7 +84,8 @@ WITH person, collect(post {unit_id: unit.unit_id, unit_name: unit.name, .title,
 LIMIT $limit
 OPTIONAL MATCH (alert:Alert)-[:EVIDENCE]->(person)
 RETURN person.id_number AS id_number, person.name AS name, posts,
-       collect(alert {.alert_id, .rule_id, .severity, .score, .status, .matching}) AS alerts
+       collect(DISTINCT alert {.alert_id, .rule_id, .severity, .score, .status, .matching})
+         AS alerts
 """
 
 SCOPE_CONTRACTS = """

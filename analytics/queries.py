@@ -293,13 +293,17 @@ LIMIT $limit
 
 ALERT_COLUMNS = ("alert_id", "rule_id", "severity", "score", "status", "matching",
                  "first_seen", "summary_zh", "summary_en", "role", "subject", "entity_ids")
+# One row per alert, however many roles the person plays in its evidence.
 ALERTS = """
 MATCH (alert:Alert)-[evidence:EVIDENCE]->(p:Person {id_number: $id_number})
 WHERE $as_of IS NULL OR alert.first_seen IS NULL OR date(alert.first_seen) <= $as_of
+WITH alert, p, collect(DISTINCT evidence.role) AS roles
 RETURN alert.alert_id AS alert_id, alert.rule_id AS rule_id, alert.severity AS severity,
        alert.score AS score, alert.status AS status, alert.matching AS matching,
        alert.first_seen AS first_seen, alert.summary_zh AS summary_zh,
-       alert.summary_en AS summary_en, evidence.role AS role, p.name AS subject,
+       alert.summary_en AS summary_en, reduce(text = '', role IN roles |
+         text + CASE WHEN text = '' THEN '' ELSE ';' END + coalesce(role, '')) AS role,
+       p.name AS subject,
        alert.entity_ids AS entity_ids
 ORDER BY first_seen
 LIMIT $limit

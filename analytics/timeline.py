@@ -74,7 +74,9 @@ CALL {
          other.src_file AS src_file, other.src_row AS src_row
   UNION ALL
   WITH n MATCH (other:Alert)-[e:EVIDENCE]->(n)
-  RETURN 'alert' AS kind, coalesce(e.role, 'evidence') AS role,
+  WITH other, collect(DISTINCT coalesce(e.role, 'evidence')) AS roles
+  RETURN 'alert' AS kind, reduce(text = head(roles), role IN tail(roles) | text + ';' + role)
+         AS role,
          date(other.first_seen) AS date, null AS end_date, other,
          other.rule_id + ' (' + coalesce(other.status, 'new') + ')' AS detail,
          other.score AS amount, null AS src_file, null AS src_row

@@ -162,15 +162,14 @@ CALL {
      OR n.contract_id = item.key OR n.txn_id = item.key OR n.payment_id = item.key
   RETURN n
 }
-MERGE (a)-[e:EVIDENCE]->(n)
-SET e.role = item.role
+MERGE (a)-[:EVIDENCE {role: item.role}]->(n)
 """
 
 ALERTS = [
     dict(alert_id="A1", rule_id="relative_supplier", severity="high", score=40.0, status="new",
          summary="甲之妻弟丙的公司中标", matching=True, first_seen="2024-01-10T08:00:00",
-         evidence=[("official", OFFICIAL), ("relative", SPOUSE_SIBLING), ("company", HONGDA),
-                   ("contract", "K1"), ("unit", "U1")]),
+         evidence=[("official", OFFICIAL), ("approver", OFFICIAL), ("relative", SPOUSE_SIBLING),
+                   ("company", HONGDA), ("contract", "K1"), ("unit", "U1")]),
     dict(alert_id="A2", rule_id="kickback_flow", severity="high", score=None, status="dismissed",
          summary="资金回流", matching=True, first_seen="2024-02-03T08:00:00",
          evidence=[("official", OFFICIAL), ("payment", "TX1"), ("payment", "TX3"), ("unit", "U1")]),

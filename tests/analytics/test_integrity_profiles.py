@@ -59,6 +59,8 @@ def test_alerts_keep_their_disposition(profile):
     alerts = profile["alerts"].set_index("alert_id")
     assert alerts["status"].to_dict() == {"A1": "new", "A2": "dismissed", "A3": "confirmed"}
     assert "A4" not in alerts.index and profile["related_alerts"].empty
+    # 甲 is both the official and the approver of A1: one row, both roles, counted once.
+    assert set(alerts.loc["A1", "role"].split(";")) == {"official", "approver"}
 
 
 def test_every_risk_point_is_traced(profile):
