@@ -177,35 +177,35 @@ class Loader:
             yield row
 
     def _write_changed(self, writer: TableWriter, chunk: list[dict], count: TableCount) -> None:
-        unchanged = self._unchanged_keys(writer, chunk)
-        changed = [row for row in chunk if row["key"] not in unchanged]
+        stored = self._stored_hashes(writer, [row["key"] for row in chunk])
+        changed = [row for row in chunk if stored.get(row["key"], "") != row["props"]["src_hash"]]
         count.unchanged += len(chunk) - len(changed)
-        if not changed:
-            return
+        count.written += len(changed)
+        if writer.create_query:
+            self._write(writer.create_query, [row for row in changed if row["key"] not in stored])
+            changed = [row for row in changed if row["key"] in stored]
         if writer.table == "company_roles":
-            by_person = [row for row in changed if row.get("holder_id_number")]
-            by_company = [row for row in changed if not row.get("holder_id_number")]
-            self._write(writer.query, by_person)
-            self._write(COMPANY_HELD_ROLES, by_company)
+            self._write(writer.query, [row for row in changed if row.get("holder_id_number")])
+            self._write(COMPANY_HELD_ROLES,
+                        [row for row in changed if not row.get("holder_id_number")])
         else:
             self._write(writer.query, changed)
-        count.written += len(changed)
 
     def _write(self, query: str, rows: list[dict]) -> None:
         if rows:
             self.connection.write_batches(query, rows, batch_size=len(rows))
 
-    def _unchanged_keys(self, writer: TableWriter, chunk: list[dict]) -> set[str]:
+    def _stored_hashes(self, writer: TableWriter, keys: list[str]) -> dict[str, str | None]:
+        """Stored hash per key present in the graph (None for a stub made by a reference)."""
         model = load_model()
         if writer.label:
             node = model.node(writer.label)
-            query = writes.UNCHANGED_NODE_KEYS.format(label=model.check_label(writer.label),
-                                                      key=f"`{node.key}`")
+            query = writes.STORED_NODE_HASHES.format(label=model.check_label(writer.label),
+                                                     key=f"`{node.key}`")
         else:
-            query = writes.UNCHANGED_TIE_KEYS.format(
+            query = writes.STORED_TIE_HASHES.format(
                 rel_type=model.check_relationship_type(writer.tie))
-        rows = [{"key": row["key"], "hash": row["props"]["src_hash"]} for row in chunk]
-        return set(self.connection.read(query, rows=rows)[0]["keys"])
+        return dict(self.connection.read(query, keys=keys)[0]["stored"])
 
     def close_missing_ties(self, as_of: dt.date, tables: Iterable[str]) -> None:
         """Close ties of this dataset that this extract no longer has (history is kept)."""

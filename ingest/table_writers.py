@@ -28,6 +28,7 @@ class TableWriter:
     dated_tie: bool = False            # ties with start/end dates (closed by setting end_date)
     references: tuple[str, ...] = ()   # columns passed beside props (become relationships)
     model_label: str | None = None     # whose model properties the props are
+    create_query: str | None = None    # for rows whose node does not exist yet
 
 
 def _join(*parts: Any) -> str:
@@ -53,7 +54,7 @@ WRITERS: dict[str, TableWriter] = {w.table: w for w in [
                 tie="HOLDS_ROLE", dated_tie=True,
                 references=("credit_code", "holder_id_number", "holder_credit_code")),
     TableWriter("contracts", writes.UPSERT_CONTRACTS, lambda v: v["contract_id"],
-                label="Contract", model_label="Contract",
+                label="Contract", model_label="Contract", create_query=writes.CREATE_CONTRACTS,
                 references=("buyer_unit_id", "supplier_credit_code", "approver_id_number",
                             "tender_id")),
     TableWriter("bids", writes.UPSERT_BIDS,
@@ -64,9 +65,11 @@ WRITERS: dict[str, TableWriter] = {w.table: w for w in [
                 references=("holder_id_number", "holder_credit_code", "holder_unit_id")),
     TableWriter("transactions", writes.UPSERT_TRANSACTIONS, lambda v: v["txn_id"],
                 label="Transaction", model_label="Transaction",
+                create_query=writes.CREATE_TRANSACTIONS,
                 references=("from_account", "to_account")),
     TableWriter("subsidies", writes.UPSERT_SUBSIDIES, lambda v: v["payment_id"],
                 label="SubsidyPayment", model_label="SubsidyPayment",
+                create_query=writes.CREATE_SUBSIDIES,
                 references=("recipient_id_number", "unit_id", "approver_id_number",
                             "account_no")),
     TableWriter("complaints", writes.UPSERT_COMPLAINTS, lambda v: v["complaint_id"],

@@ -190,20 +190,65 @@ FOREACH (_ IN CASE WHEN row.subject_unit_id IS NULL THEN [] ELSE [1] END |
   SET r += row.rel_props)
 """
 
-# Keys whose stored hash equals the incoming one: those rows are unchanged and skipped.
-# One record per batch (collect), since fetching a record per key costs more than the MERGE.
-UNCHANGED_NODE_KEYS = """
-UNWIND $rows AS row
-MATCH (n:{label} {{{key}: row.key}})
-WHERE n.src_hash = row.hash
-RETURN collect(row.key) AS keys
+# What is stored for a batch's keys: absent keys are new rows (written with the cheaper
+# CREATE queries below), equal hashes are unchanged rows (skipped). One record per batch,
+# since fetching a record per key costs more than the MERGE itself.
+STORED_NODE_HASHES = """
+UNWIND $keys AS key
+MATCH (n:{label} {{{key}: key}})
+RETURN collect([key, n.src_hash]) AS stored
 """
 
-UNCHANGED_TIE_KEYS = """
+STORED_TIE_HASHES = """
+UNWIND $keys AS key
+MATCH ()-[r:{rel_type} {{rel_key: key}}]->()
+RETURN collect([key, r.src_hash]) AS stored
+"""
+
+# Rows whose node does not exist yet: CREATE the node and its relationships outright
+# (nothing to match or replace), for the tables with most rows.
+CREATE_TRANSACTIONS = """
 UNWIND $rows AS row
-MATCH ()-[r:{rel_type} {{rel_key: row.key}}]->()
-WHERE r.src_hash = row.hash
-RETURN collect(row.key) AS keys
+CREATE (t:Transaction)
+SET t = row.props
+MERGE (a:Account {account_no: row.from_account})
+MERGE (b:Account {account_no: row.to_account})
+CREATE (a)-[r1:PAID]->(t) SET r1 = row.rel_props
+CREATE (t)-[r2:PAID_TO]->(b) SET r2 = row.rel_props
+"""
+
+CREATE_SUBSIDIES = """
+UNWIND $rows AS row
+CREATE (s:SubsidyPayment)
+SET s = row.props
+FOREACH (_ IN CASE WHEN row.recipient_id_number IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {id_number: row.recipient_id_number})
+  CREATE (s)-[r:RECIPIENT]->(p) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.unit_id IS NULL THEN [] ELSE [1] END |
+  MERGE (u:Unit {unit_id: row.unit_id}) CREATE (s)-[r:ISSUED_BY]->(u) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {id_number: row.approver_id_number})
+  CREATE (s)-[r:APPROVED_BY]->(p) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.account_no IS NULL THEN [] ELSE [1] END |
+  MERGE (a:Account {account_no: row.account_no})
+  CREATE (s)-[r:INTO_ACCOUNT]->(a) SET r = row.rel_props)
+"""
+
+CREATE_CONTRACTS = """
+UNWIND $rows AS row
+CREATE (k:Contract)
+SET k = row.props
+FOREACH (_ IN CASE WHEN row.buyer_unit_id IS NULL THEN [] ELSE [1] END |
+  MERGE (u:Unit {unit_id: row.buyer_unit_id}) CREATE (k)-[r:BUYER]->(u) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.supplier_credit_code IS NULL THEN [] ELSE [1] END |
+  MERGE (c:Company {credit_code: row.supplier_credit_code})
+  CREATE (k)-[r:SUPPLIER]->(c) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {id_number: row.approver_id_number})
+  CREATE (k)-[r:APPROVED_BY]->(p) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.tender_id IS NULL THEN [] ELSE [1] END |
+  MERGE (t:Tender {tender_id: row.tender_id})
+  CREATE (k)-[r:FOR_TENDER]->(t) SET r = row.rel_props)
 """
 
 # Ties of a dataset that a newer extract no longer has are closed, not deleted.
