@@ -73,6 +73,13 @@ class World:
                  level="county", kind="government")
         return unit_id
 
+    def county(self) -> World:
+        """Units U1 and U2 under the county government U0, as most fixtures need."""
+        self.unit("U0", "某县人民政府")
+        self.unit("U1", "某县交通运输局", parent="U0")
+        self.unit("U2", "某县教育局", parent="U0")
+        return self
+
     def person(self, name: str, **values) -> str:
         person = id_number(self._next())
         self.add("persons", id_number=person, name=name, **values)

@@ -13,12 +13,6 @@ from analytics.rules.hits import run_rule
 from fixtures import World
 
 
-def _units(world: World) -> None:
-    world.unit("U0", "某县人民政府")
-    world.unit("U1", "某县交通运输局", parent="U0")
-    world.unit("U2", "某县教育局", parent="U0")
-
-
 def relative_supplier_firing(w: World) -> list[set]:
     official = w.official("甲", "U1", start="2015-01-01")
     spouse, brother_in_law, child = w.person("乙"), w.person("丙"), w.person("丁")
@@ -51,12 +45,10 @@ def relative_supplier_quiet(w: World) -> None:
     ended = w.company("退股公司")
     w.role(ended, spouse, "shareholder", start="2015-01-01", end="2019-12-31")
     w.contract("U1", ended, 100_000, "2020-06-01")
-    level1, level2, level3, deep = (w.company(f"链{i}") for i in range(1, 5))
-    w.role(level1, spouse, "shareholder")
-    w.role(level2, level1, "shareholder")
-    w.role(level3, level2, "shareholder")
-    w.role(deep, level3, "shareholder")               # depth 4 > chain_depth 3
-    w.contract("U1", deep, 100_000, "2020-06-01")
+    chain = [spouse] + [w.company(f"链{level}") for level in range(1, 5)]
+    for holder, held in zip(chain, chain[1:]):
+        w.role(held, holder, "shareholder")
+    w.contract("U1", chain[-1], 100_000, "2020-06-01")   # depth 4 > chain_depth 3
     managed, held = w.company("被管公司"), w.company("下属公司")
     w.role(managed, spouse, "director")
     w.role(held, managed, "director")                 # a company director is no shareholding
@@ -115,15 +107,12 @@ def subsidy_ineligible_quiet(w: World) -> None:
     w.payment(official, "2020-03-01", "farmland_subsidy", unit="U1")
     w.payment(official, "2020-03-01", "eco_compensation", unit="U1")
     former = w.official("乙", "U1", start="2010-01-01", end="2015-12-31", household_id="H2")
-    w.payment(former, "2020-03-01", "subsistence_allowance", unit="U1")
     later = w.official("丙", "U1", start="2021-01-01", household_id="H3")
-    w.payment(later, "2020-03-01", "subsistence_allowance", unit="U1")
     parent, sibling = w.person("甲之父", household_id="H7"), w.person("甲之兄", household_id="H6")
     w.kin(official, parent, "parent")                 # a parent is not the household
     w.kin(official, sibling, "sibling")
-    w.payment(parent, "2020-03-01", "subsistence_allowance", unit="U1")
-    w.payment(sibling, "2020-03-01", "subsistence_allowance", unit="U1")
-    w.payment(w.person("村民", household_id="H5"), "2020-03-01", "subsistence_allowance", "U1")
+    for person in (former, later, parent, sibling, w.person("村民", household_id="H5")):
+        w.payment(person, "2020-03-01", "subsistence_allowance", unit="U1")
 
 
 def self_approval_firing(w: World) -> list[set]:
@@ -179,22 +168,29 @@ def bid_splitting_firing(w: World) -> list[set]:
 
 def bid_splitting_quiet(w: World) -> None:
     supplier = w.company("供应商")
-    w.contract("U1", supplier, 1_500_000, "2021-01-01", method="inquiry")
-    w.contract("U1", supplier, 1_500_000, "2021-04-15", method="inquiry")   # day 104
-    w.contract("U1", supplier, 900_000, "2022-01-01", method="inquiry")
-    w.contract("U1", supplier, 900_000, "2022-01-02", method="inquiry")     # 1.8M < 2M
-    w.contract("U1", supplier, 1_500_000, "2023-01-01", method="public_tender")
-    w.contract("U1", supplier, 1_500_000, "2023-01-02", method="inquiry")
-    w.contract("U1", supplier, 1_500_000, "2024-01-01", method="inquiry", category="services")
-    w.contract("U2", supplier, 1_500_000, "2024-01-02", method="inquiry")
-    w.contract("U1", supplier, 2_500_000, "2025-01-01", method="direct")    # not below
-    w.contract("U1", supplier, 100_000, "2025-01-02", method="direct")
-    w.contract("U1", supplier, 1_900_000, "2025-06-01", method="direct", category="works")
-    w.contract("U1", supplier, 1_900_000, "2025-06-02", method="direct", category="works")
-    other_a, other_b = w.company("甲公司", legal_rep=w.person("法人甲")), \
-        w.company("乙公司", legal_rep=w.person("法人乙"))
-    w.contract("U2", other_a, 1_100_000, "2021-05-01", method="direct")
-    w.contract("U2", other_b, 1_100_000, "2021-05-02", method="direct")
+    for unit, amount, day, method, category in [
+            ("U1", 1_500_000, "2021-01-01", "inquiry", "goods"),
+            ("U1", 1_500_000, "2021-04-15", "inquiry", "goods"),         # day 104
+            ("U1", 900_000, "2022-01-01", "inquiry", "goods"),
+            ("U1", 900_000, "2022-01-02", "inquiry", "goods"),           # 1.8M < 2M
+            ("U1", 1_500_000, "2023-01-01", "public_tender", "goods"),
+            ("U1", 1_500_000, "2023-01-02", "inquiry", "goods"),
+            ("U1", 1_500_000, "2024-01-01", "inquiry", "services"),      # other category
+            ("U2", 1_500_000, "2024-01-02", "inquiry", "goods"),         # other buyer
+            ("U1", 2_500_000, "2025-01-01", "direct", "goods"),          # not below
+            ("U1", 100_000, "2025-01-02", "direct", "goods"),
+            ("U1", 1_900_000, "2025-06-01", "direct", "works"),          # 3.8M < 4M
+            ("U1", 1_900_000, "2025-06-02", "direct", "works")]:
+        w.contract(unit, supplier, amount, day, method=method, category=category)
+    for name, day in (("甲", "2021-05-01"), ("乙", "2021-05-02")):     # different legal reps
+        w.contract("U2", w.company(name, legal_rep=w.person(f"法人{name}")), 1_100_000, day,
+                   method="direct")
+    boss, former = w.person("现法人"), w.person("前法人")
+    first, second = w.company("丙", legal_rep=boss), w.company("丁")
+    w.role(second, former, "legal_rep", start="2010-01-01", end="2020-12-31")
+    w.role(second, boss, "legal_rep", start="2021-06-01")             # shared only later
+    w.contract("U2", first, 1_100_000, "2021-05-03", method="direct", category="works")
+    w.contract("U2", second, 2_950_000, "2021-05-04", method="direct", category="works")
 
 
 def bid_rigging_firing(w: World) -> list[set]:
@@ -219,19 +215,17 @@ def bid_rigging_firing(w: World) -> list[set]:
 
 
 def bid_rigging_quiet(w: World) -> None:
-    owner, director = w.person("前股东"), w.person("董事")
-    a, b, c, d = (w.company(name) for name in ("甲", "乙", "丙", "丁"))
-    w.role(a, owner, "shareholder", start="2015-01-01", end="2020-12-31")
-    w.role(b, owner, "shareholder", start="2015-01-01", end="2020-12-31")
-    w.bid("T5", a, submitted="2021-03-01")
-    w.bid("T5", b, submitted="2021-03-01")
-    w.role(c, director, "director")
-    w.role(d, director, "director")
-    w.bid("T6", c)
-    w.bid("T6", d)
-    same_a, same_b = (w.company(name, phone="05718880002") for name in ("戊", "己"))
-    w.bid("T7", same_a)
-    w.bid("T8", same_b)
+    owner, director, rep = w.person("前股东"), w.person("董事"), w.person("后任法人")
+    for tender, holder, role, start, end in (
+            ("T5", owner, "shareholder", "2015-01-01", "2020-12-31"),   # left before the bids
+            ("T6", director, "director", "", ""),                       # not a shared role
+            ("T9", rep, "legal_rep", "2021-06-01", "")):                # rep after the bids
+        for name in ("甲", "乙"):
+            bidder = w.company(f"{tender}{name}")
+            w.role(bidder, holder, role, start=start, end=end)
+            w.bid(tender, bidder, submitted="2021-03-01")
+    w.bid("T7", w.company("戊", phone="05718880002"))                 # same phone, two tenders
+    w.bid("T8", w.company("己", phone="05718880002"))
     w.bid("T8", w.company("庚"))
 
 
@@ -310,14 +304,10 @@ def shell_company_firing(w: World) -> list[set]:
 def shell_company_quiet(w: World) -> None:
     late = w.company("半年公司", established="2021-01-01", capital="100000")
     w.contract("U1", late, 1_200_000, "2021-07-01")                            # day 181
-    w.contract("U1", w.company("九倍", established="2021-01-01", capital="100000"),
-               900_000, "2021-02-01")
-    w.contract("U1", w.company("无资本", established="2021-01-01", capital=""),
-               900_000, "2021-02-01")
-    w.contract("U1", w.company("零资本", established="2021-01-01", capital="0"),
-               900_000, "2021-02-01")
-    w.contract("U1", w.company("先签后立", established="2021-01-01", capital="10000"),
-               900_000, "2020-12-31")
+    for name, capital, signed in (("九倍", "100000", "2021-02-01"), ("无资本", "", "2021-02-01"),
+                                  ("零资本", "0", "2021-02-01"), ("先签后立", "10000", "2020-12-31")):
+        w.contract("U1", w.company(name, established="2021-01-01", capital=capital), 900_000,
+                   signed)
     official = w.official("甲", "U1", phone="13700000002")
     owned = w.company("持股公司", phone="13700000002", established="2000-01-01")
     w.role(owned, official, "shareholder")
@@ -341,12 +331,11 @@ def ghost_beneficiary_firing(w: World) -> list[set]:
 def ghost_beneficiary_quiet(w: World) -> None:
     dead = w.person("已故", death_date="2021-01-15")
     w.payment(dead, "2021-01-15", unit="U1")                                   # on the day
-    twice = w.person("两项")
+    twice, monthly = w.person("两项"), w.person("逐月")
     w.payment(twice, "2021-05-01", "subsistence_allowance", unit="U1")
-    w.payment(twice, "2021-05-02", "farmland_subsidy", unit="U1")
-    monthly = w.person("逐月")
+    w.payment(twice, "2021-05-02", "farmland_subsidy", unit="U1")             # two programmes
     w.payment(monthly, "2021-05-31", unit="U1")
-    w.payment(monthly, "2021-06-01", unit="U1")
+    w.payment(monthly, "2021-06-01", unit="U1")                                # two months
     shared = w.account(w.person("两人户"))
     for i in range(2):
         w.payment(w.person(f"领取人{i}"), "2021-07-01", unit="U1", account_no=shared)
@@ -376,16 +365,12 @@ def revolving_door_quiet(w: World) -> None:
     w.contract("U1", w.company("晚设公司", legal_rep=late, established="2021-06-30"),
                100_000, "2023-01-01")                                          # day 1096
     other = w.official("丙", "U1", start="2010-01-01", end="2019-12-31")
-    elsewhere = w.company("他处公司")
-    w.role(elsewhere, other, "director", start="2020-06-01")
-    w.contract("U2", elsewhere, 100_000, "2021-01-01")
-    watcher = w.company("监事公司")
-    w.role(watcher, other, "supervisor", start="2020-06-01")
-    w.contract("U1", watcher, 100_000, "2021-01-01")
-    current = w.official("丁", "U1", start="2010-01-01")
-    mine = w.company("在职公司")
-    w.role(mine, current, "manager", start="2020-06-01")
-    w.contract("U1", mine, 100_000, "2021-01-01")
+    current = w.official("丁", "U1", start="2010-01-01")                    # still in post
+    for holder, role, buyer in ((other, "director", "U2"), (other, "supervisor", "U1"),
+                                (current, "manager", "U1")):
+        company = w.company(f"{role}公司")
+        w.role(company, holder, role, start="2020-06-01")
+        w.contract(buyer, company, 100_000, "2021-01-01")
 
 
 FIXTURES = {
@@ -397,8 +382,7 @@ FIXTURES = {
 
 
 def _hits(db, tmp_path, rule_id, build):
-    world = World()
-    _units(world)
+    world = World().county()
     expected = build(world)
     world.load(db, tmp_path / rule_id)
     return expected, run_rule(db, load_rules()[rule_id])
