@@ -169,10 +169,10 @@ def portrait(
     _table("Units 单位", result["units"],
            ["unit_id", "name", "level", "alerts", "contracts", "contract_amount", "officials"])
     by_rule = result["alerts_by_rule"]
-    _table("Alerts by rule 预警（按规则）", by_rule.reset_index() if not by_rule.empty else by_rule,
-           list(by_rule.reset_index().columns) if not by_rule.empty else [])
-    _table("Top risks 风险人员", result["top_risks"], ["name", "id_number", "posts", "risk",
-                                                    "alerts"])
+    by_rule = by_rule.reset_index() if not by_rule.empty else pd.DataFrame()
+    _table("Alerts by rule 预警（按规则）", by_rule, list(by_rule.columns))
+    _table("Top risks 风险人员", result["top_risks"],
+           ["name", "id_number", "posts", "risk", "alerts"])
     _table("Trend 趋势", result["trend"], ["month", "alerts_first_seen",
                                           "alerts_by_evidence_date"])
     _table("Contracts by method 采购方式", result["contracts_by_method"],

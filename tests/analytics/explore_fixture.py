@@ -5,8 +5,8 @@ spouse's sibling 丙 founded 宏达建筑 (C1) in 2019, which won two contracts 
 approved by 甲; money went U1 → C1 → 丙 → 甲's spouse 乙. 甲's child 丁 and spouse share his
 household, and 乙 drew a subsistence allowance. A former clerk 戊 left U1 in 2019 and holds a
 consultancy (C2) that U1 later paid. The township head 己 sat on the board of 安达 (C3)
-while in post. Twenty ordinary contracts with 安达 (C3) make a
-population for the anomaly ranking. Alerts are written as the scan module writes them.
+while in post. Twenty ordinary contracts with 安达 make a population for the anomaly
+ranking. Alerts are written as the scan module writes them.
 """
 from __future__ import annotations
 
