@@ -194,10 +194,7 @@ def write_alerts(connection) -> None:
 
 def load_explore_dataset(connection, folder: Path) -> None:
     """Load the county through the real loader, then write its alerts."""
-    try:
-        from ingest.loader import load_dataset
-    except ImportError:  # moved while the loader was being split up
-        from ingest.dataset import load_dataset
+    from ingest.loader import load_dataset
 
     load_dataset(connection, write_explore_dataset(folder))
     write_alerts(connection)
