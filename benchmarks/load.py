@@ -46,7 +46,7 @@ def dataset_rows(dataset: Path) -> int:
     return sum(sum(1 for _ in read_rows(t, s)) for t, s in discover_tables(dataset).items())
 
 
-def bench_scale(scale: str, seed: int, data: Path | None, work: Path) -> dict:
+def bench_scale(scale: str, seed: int, data: Path | None, work: Path, peer: bool = True) -> dict:
     if data is None:
         from ingest.generate import generate
 
@@ -65,15 +65,17 @@ def bench_scale(scale: str, seed: int, data: Path | None, work: Path) -> dict:
         reload_full_s, _ = peak_rss_of([*load, "--full"])
         connection.delete_all_data()
         migrate(connection)
-        import_dir = LocalServer(settings).root / "import"
-        staged = stage_plain_csv(data, import_dir)
-        began = time.perf_counter()
-        load_with_load_csv(connection, staged)
-        peer_s = time.perf_counter() - began
-        for path in staged.values():
-            path.unlink()
-        connection.delete_all_data()
-        migrate(connection)
+        peer_s = float("nan")
+        if peer:
+            import_dir = LocalServer(settings).root / "import"
+            staged = stage_plain_csv(data, import_dir)
+            began = time.perf_counter()
+            load_with_load_csv(connection, staged)
+            peer_s = time.perf_counter() - began
+            for path in staged.values():
+                path.unlink()
+            connection.delete_all_data()
+            migrate(connection)
     return {"scale": scale, "rows": rows, "loader_s": first_s, "loader_rows_s": rows / first_s,
             "peer_s": peer_s, "peer_rows_s": rows / peer_s, "ratio": peer_s / first_s,
             "peak_rss_mb": peak_mb, "reload_s": reload_s, "reload_full_s": reload_full_s,
@@ -86,11 +88,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data", type=Path, help="an existing dataset (one scale only)")
     parser.add_argument("--work", type=Path, default=ROOT / ".lianjian" / "bench")
+    parser.add_argument("--no-peer", action="store_true", help="skip LOAD CSV (RSS runs)")
     args = parser.parse_args()
     if os.environ.get("NEO4J_URI"):
         sys.exit("benchmarks/load.py needs the local server (LOAD CSV reads its import folder)")
     args.work.mkdir(parents=True, exist_ok=True)
-    results = [bench_scale(scale, args.seed, args.data, args.work) for scale in args.scales]
+    results = [bench_scale(scale, args.seed, args.data, args.work, peer=not args.no_peer)
+               for scale in args.scales]
     print(f"{'scale':<15}{'rows':>9}{'loader rows/s':>15}{'LOAD CSV rows/s':>17}{'ratio':>7}"
           f"{'peak RSS MB':>13}{'re-load s':>11}{'speed-up':>10}{'re-load --full s':>18}"
           f"{'speed-up':>10}")

@@ -10,7 +10,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import db, ingest
+from lianjian.commands import analytics, db, explore, ingest
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -23,6 +23,13 @@ app.command()(ingest.load)
 app.add_typer(ingest.map_app, name="map")
 app.command("import")(ingest.import_data)
 app.command("generate")(ingest.generate_dataset)
+app.command()(analytics.scan)
+app.add_typer(analytics.rules_app, name="rules")
+app.add_typer(analytics.alerts_app, name="alerts")
+app.command()(analytics.evaluate)
+app.command()(analytics.schedule)
+for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
+    app.command()(command)
 
 
 def main() -> None:

@@ -139,4 +139,8 @@ def generate_dataset(
     if scale not in ("town", "county", "province-slice"):
         raise typer.BadParameter("--scale must be town, county or province-slice")
     summary = generate(scale=scale, seed=seed, out_dir=out)
-    console.print(f"wrote {out}: {summary}")
+    console.print(f"wrote {out} ({scale}, seed {seed})")
+    for table, rows in summary.tables.items():
+        console.print(f"  {table:<20} {rows:>7} rows")
+    cases = ", ".join(f"{rule} {count}" for rule, count in summary.cases.items())
+    console.print(f"  planted cases: {cases}")
