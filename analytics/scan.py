@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from analytics.alerts import existing_alerts, mark_unmatched, write_alerts
-from analytics.rules import Rule, RuleError, load_rules, select_rules
+from analytics.rules import Rule, RuleError, check_cypher, load_rules, select_rules
 from analytics.rules.hits import run_rule
 from graph.connection import Connection
 from graph.errors import LianjianError
@@ -155,6 +155,8 @@ def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
     """
     selected = _selected(rules)
     values = resolve_parameters(selected, parameters)
+    for rule in selected:           # an analyst's broken query fails here, naming its file
+        check_cypher(connection, rule)
     scan_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     _acquire_lock(connection, scan_id)
     began = time.monotonic()

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from analytics.rules import BUILTIN_DIR, RuleError, check_cypher, load_rule, load_rules
 from analytics.rules.doc import BEGIN, END, render_reference
+from analytics.scan import run_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,6 +135,8 @@ def test_cypher_that_does_not_compile_is_refused(db, tmp_path):
     path = _write(tmp_path, "big_contract.yaml", GOOD_RULE.replace("RETURN [", "RETURN ]["))
     with pytest.raises(RuleError, match="big_contract.yaml: field cypher does not compile"):
         check_cypher(db, load_rule(path))
+    with pytest.raises(RuleError, match="big_contract.yaml"):
+        run_scan(db, [load_rule(path)])
 
 
 def test_a_rule_id_defined_twice_is_refused(tmp_path):
