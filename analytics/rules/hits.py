@@ -137,7 +137,7 @@ class _Keys:
         for side in ("from", "to"):
             value = item.get(side)
             if value in self.known and "type" in item:
-                item[f"{side}_label"], item[side] = self.known[value]
+                item[side] = self.known[value][1]
         return item
 
 

@@ -161,3 +161,18 @@ def test_rules_list_and_rules_test_commands(cli_env, tmp_path):
                                       "min_amount=2000000"])
     assert tested.exit_code == 0, tested.output
     assert "1 hit(s)" in tested.output and "金额3,000,000元" in tested.output
+
+
+def test_tie_endpoints_the_query_did_not_return_are_looked_up(db, tmp_path):
+    from analytics.rules.hits import run_rule
+
+    world = World()
+    world.unit("U1")
+    contract = world.contract("U1", world.company("大公司"), 3_000_000, "2021-01-01")
+    world.load(db, tmp_path / "big")
+    only_tie = GOOD_RULE.replace(
+        "RETURN [{role: 'contract', node: contract}, {role: 'unit', node: unit}] AS evidence",
+        "MATCH (contract)-[buyer:BUYER]->(unit)\n  RETURN [{role: 'buyer', rel: buyer}] AS evidence")
+    [hit] = run_rule(db, load_rule(_write(tmp_path, "big_contract.yaml", only_tie)))
+    assert (hit.evidence[0]["from"], hit.evidence[0]["to"]) == (contract, "U1")
+    assert hit.evidence[0]["src_file"] == "contracts.csv"

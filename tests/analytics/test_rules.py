@@ -400,6 +400,8 @@ def test_rule_fires_exactly_on_its_fixture(db, tmp_path, rule_id):
         # Every fact carries its source row; tenders exist only as references (no row).
         assert all(item.get("src_file") for item in hit.evidence
                    if item.get("label") != "Tender"), hit.evidence
+        ties = [item for item in hit.evidence if "type" in item]
+        assert all(item["from"] and ":" not in item["from"] and item["to"] for item in ties)
 
 
 @pytest.mark.parametrize("rule_id", sorted(FIXTURES))
