@@ -224,7 +224,7 @@ def schedule(
     once: bool = typer.Option(False, "--once", help="Run every entry now, once, and exit"),
     max_runs: int = typer.Option(None, "--max-runs", help="Stop after this many runs"),
 ) -> None:
-    """Run scans on the cron expressions of the config's [[schedule]] entries."""
+    """Run scans on the cron expressions of the schedule entries in lianjian.toml."""
     import logging
 
     from analytics.schedule import read_schedule, run_schedule
