@@ -134,6 +134,10 @@ def report(results: list[dict]) -> str:
         exponent = growth_exponent([(r["rows"], r[key]) for r in results])
         if exponent is not None:
             lines.append(f"growth exponent of the {label} scan time vs rows: {exponent:.2f}")
+        if len(results) > 2:    # the smallest scale pays fixed costs (first plans, JIT)
+            largest = sorted(results, key=lambda r: r["rows"])[-2:]
+            exponent = growth_exponent([(r["rows"], r[key]) for r in largest])
+            lines.append(f"  between the two largest scales: {exponent:.2f}")
     exponent = growth_exponent([(r["rows"], sum(r["reference"].values())) for r in results])
     if exponent is not None:
         lines.append(f"growth exponent of the reference implementation: {exponent:.2f}")
