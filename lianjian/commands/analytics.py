@@ -68,8 +68,9 @@ def scan(
             result = run_scan(connection, _split(rule), _split(units),
                               parse_parameters(param), on_progress)
     table = Table(title=f"scan {result.scan_id} ({result.seconds:.1f} s)")
-    for column in ("rule", "hits", "new", "still matching", "no longer matching", "seconds"):
-        table.add_column(column, justify="left" if column == "rule" else "right")
+    table.add_column("rule", no_wrap=True)
+    for column in ("hits", "new", "still matching", "no longer", "seconds"):
+        table.add_column(column, justify="right")
     for run in result.rules:
         table.add_row(run.rule_id, str(run.hits), str(run.new), str(run.still_matching),
                       str(run.no_longer_matching), f"{run.seconds:.2f}")

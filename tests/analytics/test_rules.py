@@ -25,7 +25,15 @@ def relative_supplier_firing(w: World) -> list[set]:
     w.kin(child, official, "parent")                  # 甲 is 丁's parent: a direct tie
     own = w.company("丁记商贸", legal_rep=child, established="2019-03-01")
     second = w.contract("U1", own, 300_000, "2021-02-01")
-    return [{first, official, brother_in_law, supplier}, {second, official, child, own}]
+    sister, her_husband = w.person("甲之妹"), w.person("妹夫")
+    w.kin(sister, official, "sibling")
+    w.kin(sister, her_husband, "spouse")              # a relative's spouse
+    chain = [her_husband] + [w.company(f"链{level}") for level in range(1, 4)]
+    for holder, held in zip(chain, chain[1:]):
+        w.role(held, holder, "director" if holder == her_husband else "shareholder")
+    third = w.contract("U1", chain[-1], 200_000, "2021-03-01")     # depth 3 exactly
+    return [{first, official, brother_in_law, supplier}, {second, official, child, own},
+            {third, official, her_husband, *chain[1:]}]
 
 
 def relative_supplier_quiet(w: World) -> None:

@@ -148,3 +148,19 @@ def test_schedule_reads_entries_and_runs_them(db, tmp_path):
     config.write_text('[[schedule]]\ncron = "61 * * * *"\n', encoding="utf-8")
     with pytest.raises(LianjianError, match="is not valid"):
         read_schedule(config)
+
+
+def test_kinship_hops_and_chain_depth_narrow_relative_supplier(db, tmp_path):
+    from test_rules import relative_supplier_firing
+
+    from analytics.rules import RuleError, load_rules
+    from analytics.rules.hits import run_rule
+
+    relative_supplier_firing(world := World().county())
+    world.load(db, tmp_path / "relatives")
+    rule = load_rules()["relative_supplier"]
+    assert len(run_rule(db, rule)) == 3
+    assert len(run_rule(db, rule, {"kinship_hops": 1})) == 1     # only the child's company
+    assert len(run_rule(db, rule, {"chain_depth": 2})) == 2      # not the 3-level chain
+    with pytest.raises(RuleError, match="kinship_hops must be ≤ 2"):
+        run_rule(db, rule, {"kinship_hops": 3})
