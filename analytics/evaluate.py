@@ -184,7 +184,19 @@ def _matches(case: Case, identifiers: set[str], unit_ids: set[str]) -> bool:
 
 def evaluate(connection: Connection, dataset_dir: str | Path,
              include_unmatched: bool = False) -> Evaluation:
-    """Compare the current (matching) alerts in the graph with the dataset's truth.csv."""
+    """Compare the current (matching) alerts in the graph with the dataset's truth.csv.
+
+    Parameters
+    ----------
+    connection : the database holding the alerts (after ``run_scan``).
+    dataset_dir : the dataset folder with ``truth.csv`` (and ``units.csv``).
+    include_unmatched : also count alerts that no longer match.
+
+    Returns
+    -------
+    Evaluation with a RuleScore per rule (cases, matched cases, alerts, correct alerts,
+    misses, false alarms); ``report()`` prints it.
+    """
     dataset_dir = Path(dataset_dir)
     cases = read_truth(dataset_dir)
     unit_ids = {normalize_identifier(row["unit_id"]) for row in connection.read(UNIT_IDS)

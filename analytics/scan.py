@@ -150,8 +150,27 @@ def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
              progress: Callable[[str, str], None] | None = None) -> ScanResult:
     """Run rules (all by default) and write their alerts; returns counts and timings.
 
-    ``progress(rule_id, state)`` is called with ``'start'`` and ``'done'`` around each rule.
-    Re-running never duplicates an alert: a hit whose fingerprint is stored updates it.
+    Re-running never duplicates an alert: a hit whose fingerprint is stored updates it, and
+    a stored alert not found again is flagged ``matching = false`` with its status kept.
+
+    Parameters
+    ----------
+    connection : the database to scan and write alerts into.
+    rules : rule ids or Rule objects; None runs every rule of the registry.
+    units : unit codes; the scan covers them and their sub-units (``PART_OF``) only.
+    parameters : ``{name: value}`` for every rule declaring ``name``, and/or
+        ``{rule_id: {name: value}}``; text values are parsed to the parameter's type.
+    progress : ``progress(rule_id, state)``, called with ``'start'`` and ``'done'``.
+
+    Returns
+    -------
+    ScanResult with per-rule hits, new / still-matching / no-longer-matching counts and
+    seconds, as also stored on the ScanRun node.
+
+    Raises
+    ------
+    RuleError for an unknown rule or parameter, or a query that does not compile;
+    ScanBusy when another scan holds the lock.
     """
     selected = _selected(rules)
     values = resolve_parameters(selected, parameters)
