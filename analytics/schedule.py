@@ -92,8 +92,10 @@ def _entry(path: Path, index: int, item: Any) -> ScheduleEntry:
 def cron_trigger(expression: str, timezone: str | None = None) -> CronTrigger:
     """A CronTrigger from 5 crontab fields, or 6 with seconds first (for tests and demos).
 
-    >>> cron_trigger("*/5 * * * * *").fields[0].name, str(cron_trigger("30 2 * * *").fields[0])
-    ('second', '0')
+    >>> {field.name: str(field) for field in cron_trigger("*/5 * * * * *").fields}["second"]
+    '*/5'
+    >>> {field.name: str(field) for field in cron_trigger("30 2 * * *").fields}["minute"]
+    '30'
     """
     fields = expression.split()
     if len(fields) == 5:
