@@ -126,7 +126,7 @@ def list_rules(rules_dir: Path = typer.Option(None, "--rules-dir",
 
 
 @rules_app.command("test")
-def test_rule(
+def try_rule(
     rule_file: Path = typer.Argument(..., exists=True, dir_okay=False, help="Rule YAML file"),
     units: list[str] = typer.Option(None, "--units", "-u", help=UNITS_HELP),
     param: list[str] = typer.Option(None, "--param", "-p", help=PARAM_HELP),
