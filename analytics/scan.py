@@ -28,9 +28,6 @@ __all__ = ["run_scan", "ScanResult", "RuleRun", "ScanBusy", "resolve_parameters"
 
 LOCK_TTL_S = 2 * 3600
 
-ENSURE_LOCK_CONSTRAINT = (
-    "CREATE CONSTRAINT scan_lock_name IF NOT EXISTS FOR (lock:ScanLock) REQUIRE lock.name IS UNIQUE")
-
 # The first SET takes the node's write lock, so the check below reads the committed holder.
 ACQUIRE_LOCK = """
 MERGE (lock:ScanLock {name: 'scan'})
@@ -234,7 +231,6 @@ def _finish(connection: Connection, result: ScanResult, status: str,
 
 
 def _acquire_lock(connection: Connection, scan_id: str) -> None:
-    connection.write(ENSURE_LOCK_CONSTRAINT)
     if connection.write(ACQUIRE_LOCK, scan_id=scan_id, ttl=LOCK_TTL_S):
         return
     holder = connection.read(LOCK_HOLDER)

@@ -122,18 +122,27 @@ def prefetched(chunks: Iterator[list], depth: int = 2) -> Iterator[list]:
     thread.join()
 
 
+def key_digest(key: str) -> int:
+    """A 64-bit digest of a row key: what the loader remembers per row, to keep memory flat.
+
+    >>> key_digest("K1") == key_digest("K1") != key_digest("K2")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+
+
 class _Deduplicator:
-    """Keep the first row of each key; later rows with the same key are reported."""
+    """Keep the first row of each key of one table; later rows with that key are reported."""
 
     def __init__(self) -> None:
-        self.first_row: dict[tuple[str, str], int] = {}
+        self.first_row: dict[int, int] = {}
 
     def check(self, writer: TableWriter, record: Record) -> Issue | None:
-        key = (writer.table, writer.key(record.values))
-        first = self.first_row.setdefault(key, record.row)
+        key = writer.key(record.values)
+        first = self.first_row.setdefault(key_digest(key), record.row)
         if first == record.row:
             return None
-        return Issue(record.file, record.row, "key", key[1],
+        return Issue(record.file, record.row, "key", key,
                      f"duplicate of row {first}: the first row is kept", REJECTED)
 
 
@@ -147,33 +156,41 @@ class Loader:
         self.path = path
         self.batch_size = batch_size
         self.progress = progress
-        self.seen_ties: dict[str, set[str]] = {}
         self.file_digests: dict[str, str] = {}
-        self.deduplicator = _Deduplicator()
 
     def start(self) -> None:
         self.connection.write(START_RUN, dataset=self.result.dataset, path=self.path,
                               run_id=self.result.run_id, extract_id=self.result.extract_id)
 
-    def load_table(self, table: str, records: Iterable[Record]) -> None:
+    def load_table(self, table: str, records: Iterable[Record],
+                   close_missing_as_of: dt.date | None = None) -> None:
+        """Write one table; with a date, then close its ties this extract no longer holds.
+
+        What is remembered per row (duplicates, ties seen) lives only while the table loads,
+        as 64-bit digests, so memory grows with the largest table, not the dataset.
+        """
         writer = WRITERS[table]
         count = self.result.counts.setdefault(table, TableCount())
         provenance = {"src_dataset": self.result.dataset, "src_run": self.result.extract_id}
-        rows = self._accepted_rows(writer, records, count, provenance)
+        seen_ties: set[int] = set()
+        rows = self._accepted_rows(writer, records, count, provenance, seen_ties)
         for chunk in prefetched(batched(rows, self.batch_size)):
             self._write_changed(writer, chunk, count)
+        if close_missing_as_of and writer.tie:
+            self._close_missing_ties(writer, seen_ties, close_missing_as_of)
 
-    def _accepted_rows(self, writer: TableWriter, records: Iterable[Record],
-                       count: TableCount, provenance: dict) -> Iterator[dict]:
+    def _accepted_rows(self, writer: TableWriter, records: Iterable[Record], count: TableCount,
+                       provenance: dict, seen_ties: set[int]) -> Iterator[dict]:
+        deduplicator = _Deduplicator()
         for record in records:
-            duplicate = self.deduplicator.check(writer, record)
+            duplicate = deduplicator.check(writer, record)
             if duplicate:
                 self.result.report.extend([duplicate])
                 count.rejected += 1
                 continue
             row = write_row(writer, record, provenance)
             if writer.tie:
-                self.seen_ties.setdefault(writer.tie, set()).add(row["key"])
+                seen_ties.add(key_digest(row["key"]))
             yield row
 
     def _write_changed(self, writer: TableWriter, chunk: list[dict], count: TableCount) -> None:
@@ -207,23 +224,17 @@ class Loader:
                 rel_type=model.check_relationship_type(writer.tie))
         return dict(self.connection.read(query, keys=keys)[0]["stored"])
 
-    def close_missing_ties(self, as_of: dt.date, tables: Iterable[str]) -> None:
+    def _close_missing_ties(self, writer: TableWriter, seen: set[int], as_of: dt.date) -> None:
         """Close ties of this dataset that this extract no longer has (history is kept)."""
-        model = load_model()
-        for table in tables:
-            writer = WRITERS[table]
-            if not writer.tie:
-                continue
-            rel_type = model.check_relationship_type(writer.tie)
-            stored = self.connection.read(writes.OPEN_TIES_OF_DATASET.format(rel_type=rel_type),
-                                          dataset=self.result.dataset)
-            seen = self.seen_ties.get(writer.tie, set())
-            missing = [row["key"] for row in stored if row["key"] not in seen]
-            for chunk in batched(missing, self.batch_size):
-                self.connection.write(writes.CLOSE_TIES.format(rel_type=rel_type), keys=chunk,
-                                      as_of=as_of, run_id=self.result.run_id,
-                                      dated=writer.dated_tie)
-            self.result.closed_ties += len(missing)
+        rel_type = load_model().check_relationship_type(writer.tie)
+        stored = self.connection.read(writes.OPEN_TIES_OF_DATASET.format(rel_type=rel_type),
+                                      dataset=self.result.dataset)
+        missing = [row["key"] for row in stored if key_digest(row["key"]) not in seen]
+        for chunk in batched(missing, self.batch_size):
+            self.connection.write(writes.CLOSE_TIES.format(rel_type=rel_type), keys=chunk,
+                                  as_of=as_of, run_id=self.result.run_id,
+                                  dated=writer.dated_tie)
+        self.result.closed_ties += len(missing)
 
     def finish(self, status: str, began: float, error: str | None = None) -> LoadResult:
         self.connection.write(writes.DROP_SUPERSEDED_LEGAL_REPS)
@@ -253,9 +264,8 @@ def load_records(connection: Connection, records_by_table: dict[str, Iterable[Re
             if table in records_by_table:
                 records = list(records_by_table[table])
                 loader.result.counts.setdefault(table, TableCount()).read += len(records)
-                loader.load_table(table, records)
-        if close_missing:
-            loader.close_missing_ties(as_of or dt.date.today(), records_by_table)
+                closing = (as_of or dt.date.today()) if close_missing else None
+                loader.load_table(table, records, closing)
     except BaseException as error:
         loader.finish("failed", began, f"{type(error).__name__}: {error}")
         raise

@@ -107,7 +107,6 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     began = time.monotonic()
     loader.start()
     try:
-        read_tables = []
         for table in TABLE_ORDER:
             if table not in sources:
                 continue
@@ -118,9 +117,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
             count = loader.result.counts.setdefault(table, TableCount())
             advance = progress(table, sources[table]) if progress else None
             loader.load_table(table, _validated(table, sources[table], profile,
-                                                loader.result.report, count, advance))
-            read_tables.append(table)
-        loader.close_missing_ties(as_of or dt.date.today(), read_tables)
+                                                loader.result.report, count, advance),
+                              close_missing_as_of=as_of or dt.date.today())
     except BaseException as error:
         loader.finish("failed", began, f"{type(error).__name__}: {error}")
         raise
