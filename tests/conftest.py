@@ -29,6 +29,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def server_environment(settings: Settings) -> dict[str, str]:
+    """NEO4J_* variables naming the test server, for child processes and ``connect()``."""
+    if settings.uses_remote_server:
+        return {"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
+                "NEO4J_PASSWORD": settings.neo4j_password or "",
+                "NEO4J_DATABASE": settings.neo4j_database}
+    return {"NEO4J_URI": settings.local_uri, "NEO4J_USER": settings.neo4j_user,
+            "NEO4J_PASSWORD": settings.neo4j_password or LocalServer(settings).password(),
+            "NEO4J_DATABASE": settings.neo4j_database}
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings() -> Settings:
     """Settings of the server the tests use (started here unless NEO4J_URI is set)."""

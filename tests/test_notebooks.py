@@ -15,17 +15,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from graph.local_server import LocalServer
+from conftest import server_environment
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
-
-
-def server_environment(settings) -> dict[str, str]:
-    if settings.uses_remote_server:
-        return {"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
-                "NEO4J_PASSWORD": settings.neo4j_password or ""}
-    return {"NEO4J_URI": settings.local_uri, "NEO4J_USER": settings.neo4j_user,
-            "NEO4J_PASSWORD": settings.neo4j_password or LocalServer(settings).password()}
 
 
 def test_there_are_four_notebooks():

@@ -10,6 +10,8 @@ ranking. Alerts are written as the scan module writes them.
 """
 from __future__ import annotations
 
+from conftest import server_environment
+
 import csv
 from pathlib import Path
 
@@ -206,17 +208,6 @@ def county(session_connection, tmp_path_factory):
     session_connection.delete_all_data()
     load_explore_dataset(session_connection, tmp_path_factory.mktemp("county"))
     return session_connection
-
-
-def server_environment(settings) -> dict[str, str]:
-    """NEO4J_* variables naming the test server, for code that calls ``connect()``."""
-    from graph.local_server import LocalServer
-
-    if settings.uses_remote_server:
-        return {"NEO4J_URI": settings.neo4j_uri, "NEO4J_USER": settings.neo4j_user,
-                "NEO4J_PASSWORD": settings.neo4j_password or ""}
-    return {"NEO4J_URI": settings.local_uri, "NEO4J_USER": settings.neo4j_user,
-            "NEO4J_PASSWORD": settings.neo4j_password or LocalServer(settings).password()}
 
 
 def run_command(monkeypatch, settings, *arguments: str):

@@ -8,19 +8,11 @@ import sys
 import time
 
 from builders import small_dataset
-from conftest import ROOT
-from graph.local_server import LocalServer
+from conftest import ROOT, server_environment
 from ingest.loader import load_dataset
 from test_loader import snapshot
 
 TRANSACTIONS = 30_000
-
-
-def _cli_env(settings) -> dict:
-    password = settings.neo4j_password or LocalServer(settings).password()
-    uri = settings.neo4j_uri or settings.local_uri
-    return {**os.environ, "NEO4J_URI": uri, "NEO4J_USER": settings.neo4j_user,
-            "NEO4J_PASSWORD": password, "NEO4J_DATABASE": settings.neo4j_database}
 
 
 def _transactions(db) -> int:
@@ -32,7 +24,8 @@ def test_killed_load_resumes_to_the_same_graph(db, tmp_path, neo4j_settings):
     process = subprocess.Popen(
         [sys.executable, "-m", "lianjian.cli", "load", str(folder), "--quiet",
          "--report-dir", str(tmp_path)],
-        cwd=ROOT, env=_cli_env(neo4j_settings), stdout=subprocess.DEVNULL,
+        cwd=ROOT, env={**os.environ, **server_environment(neo4j_settings)},
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while _transactions(db) < TRANSACTIONS // 2 and process.poll() is None:
