@@ -46,10 +46,11 @@ def print_load_result(result) -> None:
                   f"{result.extract_id}, {result.duration_s:.1f} s")
     for table, count in result.counts.items():
         if count.skipped_file:
-            console.print(f"  {table:<14} unchanged file, skipped ({count.read} rows as last load)")
+            console.print(f"  {table:<13} unchanged file, skipped ({count.read} rows, "
+                          f"{count.rejected} rejected as reported by the last load)")
             continue
-        console.print(f"  {table:<14} read {count.read:>7}  rejected {count.rejected:>5}  "
-                      f"written {count.written:>7}  unchanged {count.unchanged:>7}")
+        console.print(f"  {table:<13} read {count.read:>6} rejected {count.rejected:>4} "
+                      f"written {count.written:>6} unchanged {count.unchanged:>6}")
     if result.closed_ties:
         console.print(f"  closed {result.closed_ties} ties that this extract no longer holds")
     for item in result.report.summary()[:20]:
