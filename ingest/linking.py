@@ -67,22 +67,45 @@ def _query(name: str) -> str:
     return " OR ".join(lucene_phrase(v) for v in sorted(variants) if v)
 
 
+KEYLESS_OF_DATASET = {
+    "persons": """
+MATCH (p:Person {keyless: true}) WHERE p.src_dataset = $dataset
+RETURN p.id_number AS id_number, p.name AS name, p.birth_date AS birth_date, p.phone AS phone
+""",
+    "companies": """
+MATCH (c:Company {keyless: true}) WHERE c.src_dataset = $dataset
+RETURN c.credit_code AS credit_code, c.name AS name
+""",
+}
+
+
+def _link(connection: Connection, table: str, keyless: list[dict], threshold: float) -> int:
+    key, candidates_query, link_query = KINDS[table]
+    keyless = [dict(r, key=r.get(key)) for r in keyless if r.get("name")]
+    if not keyless:
+        return 0
+    rows = [{"key": r["key"], "query": _query(str(r["name"]))} for r in keyless]
+    candidates = connection.read(candidates_query, rows=rows, limit=CANDIDATES_PER_RECORD)
+    matches = find_matches(keyless, candidates + keyless, threshold=threshold)
+    pairs = [{"a": a, "b": b, "score": score, "reasons": reasons}
+             for a, b, score, reasons in matches if a != b]
+    if pairs:
+        connection.write_batches(link_query, pairs)
+    return len(pairs)
+
+
 def link_keyless(connection: Connection, records_by_table: dict[str, Iterable[Record]],
                  threshold: float = 0.8) -> int:
-    """Write ``POSSIBLY_SAME_AS`` for keyless persons and companies; returns the link count."""
-    links = 0
-    for table, (key, candidates_query, link_query) in KINDS.items():
-        keyless = [dict(record.values, key=record.values.get(key))
-                   for record in records_by_table.get(table, ())
-                   if record.extra.get("keyless") and record.values.get("name")]
-        if not keyless:
-            continue
-        rows = [{"key": r["key"], "query": _query(str(r["name"]))} for r in keyless]
-        candidates = connection.read(candidates_query, rows=rows, limit=CANDIDATES_PER_RECORD)
-        matches = find_matches(keyless, candidates + keyless, threshold=threshold)
-        pairs = [{"a": a, "b": b, "score": score, "reasons": reasons}
-                 for a, b, score, reasons in matches if a != b]
-        if pairs:
-            connection.write_batches(link_query, pairs)
-        links += len(pairs)
-    return links
+    """Write ``POSSIBLY_SAME_AS`` for imported keyless persons and companies; returns links."""
+    return sum(_link(connection, table, [record.values for record in
+                                         records_by_table.get(table, ())
+                                         if record.extra.get("keyless")], threshold)
+               for table in KINDS)
+
+
+def link_keyless_of_dataset(connection: Connection, dataset: str,
+                            threshold: float = 0.8) -> int:
+    """The same for the parties a dataset's tables named only by name (kinship, bids)."""
+    return sum(_link(connection, table, connection.read(KEYLESS_OF_DATASET[table],
+                                                        dataset=dataset), threshold)
+               for table in KINDS)

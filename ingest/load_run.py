@@ -69,6 +69,7 @@ class LoadResult:
     counts: dict[str, TableCount] = field(default_factory=dict)
     report: IssueReport = field(default_factory=IssueReport)
     closed_ties: int = 0
+    possible_duplicates: int = 0  # POSSIBLY_SAME_AS links written for keyless parties
     duration_s: float = 0.0
     report_path: Path | None = None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from graph.connection import Connection
 from ingest.load_run import (Loader, LoadFailed, LoadResult, TableCount, extract_digest,
                              load_records)
+from ingest.linking import link_keyless_of_dataset
 from ingest.normalize import IssueReport, normalize_row
 from ingest.readers import discover_tables, read_rows
 from ingest.records import Record
@@ -90,6 +91,7 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     ``progress`` is a callable ``(table, rows_total) -> advance`` used for progress bars.
     """
     dataset_dir = Path(dataset_dir)
+    report_dir = Path(report_dir) if report_dir else None
     sources = {t: s for t, s in discover_tables(dataset_dir, profile).items() if t in WRITERS}
     if not sources:
         raise LoadFailed(f"{dataset_dir}: no table of the input format found "
@@ -123,6 +125,7 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
         loader.finish("failed", began, f"{type(error).__name__}: {error}")
         raise
     result = loader.finish("completed", began)
+    result.possible_duplicates = link_keyless_of_dataset(connection, dataset)
     if result.report.issues:
         target = report_dir or dataset_dir
         result.report_path = result.report.write_csv(target / f"load-report-{result.run_id}.csv")

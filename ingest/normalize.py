@@ -72,6 +72,7 @@ def normalize_row(table_spec: TableSpec, source_row: SourceRow) -> tuple[Record 
     issues += [_issue(source_row, column, reason, REJECTED) for column, reason in failures.items()]
     issues += _missing_required(table_spec, values, failures, source_row)
     issues += _not_exactly_one(table_spec, failures, source_row)
+    issues += _none_of_any(table_spec, failures, source_row)
     if any(issue.action == REJECTED for issue in issues):
         return None, issues
     extra = {name: clean_text(text) for name, text in source_row.extra.items() if text.strip()}
@@ -305,6 +306,14 @@ def _missing_required(table_spec: TableSpec, values: dict, failures: dict, sourc
                       ) -> list[Issue]:
     return [_issue(source_row, name, "missing value: this column is required", REJECTED)
             for name in table_spec.required if values.get(name) is None and name not in failures]
+
+
+def _none_of_any(table_spec: TableSpec, failures: dict, source_row: SourceRow) -> list[Issue]:
+    """A party known by an identifier or by a name: at least one of each ``any_of`` group."""
+    return [_issue(source_row, "/".join(group), f"missing value: one of {', '.join(group)} "
+                   "is required", REJECTED)
+            for group in table_spec.any_of
+            if not any(source_row.values.get(name, "").strip() for name in group)]
 
 
 def _not_exactly_one(table_spec: TableSpec, failures: dict, source_row: SourceRow) -> list[Issue]:

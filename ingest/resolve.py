@@ -179,6 +179,17 @@ def org_name_match(a: dict, b: dict) -> float:
     return float(bool(left) and left == right and _name_level(a, b) != "exact")
 
 
+_LEGAL_FORMS = ("有限公司", "有限责任公司", "股份有限公司", "合伙企业", "个体工商户", "合作社", "厂", "店")
+
+
+def registered_name_match(a: dict, b: dict) -> float:
+    """Both are the same full Chinese enterprise name with its legal form (…有限公司): a
+    registration authority does not register one name twice, so it nearly identifies."""
+    name = normalize_name(a.get("name"))
+    return float(_name_level(a, b) == "exact" and bool(name) and ord(name[0]) > 0x2E80
+                 and name.endswith(_LEGAL_FORMS))
+
+
 def _date(value: Any) -> str:
     return str(value)[:10] if value else ""
 
@@ -264,7 +275,8 @@ PERSON_FEATURES: list[tuple[Feature, float]] = [
     (address_similarity, 0.2), (birth_date_mismatch, -0.6), (id_number_mismatch, -1.0),
 ]
 COMPANY_FEATURES: list[tuple[Feature, float]] = [
-    (name_exact, 0.7), (name_variant_match, 0.65), (org_name_match, 0.6),
+    (name_exact, 0.7), (registered_name_match, 0.15), (name_variant_match, 0.65),
+    (org_name_match, 0.6),
     (identifier_match, 0.6), (phone_match, 0.2), (email_match, 0.2),
     (address_similarity, 0.2), (credit_code_mismatch, -1.0),
 ]

@@ -96,9 +96,42 @@ def _model_properties(label: str | None, values: dict) -> dict:
     return {name: value for name, value in values.items() if name in known}
 
 
+# Parties known only by name (an extension of kinship.csv and bids.csv): they are loaded
+# under a key derived from what is known of them, flagged keyless, and linked afterwards.
+KEYLESS_PARTIES = {
+    "kinship": ("relative_id_number", "anon-person:", "relative_props",
+                {"relative_name": "name", "relative_birth_date": "birth_date",
+                 "relative_phone": "phone"}),
+    "bids": ("bidder_credit_code", "anon-company:", "bidder_props", {"bidder_name": "name"}),
+}
+
+
+def _with_keyless_party(writer: TableWriter, values: dict, source: dict) -> tuple[dict, dict]:
+    """Fill a missing party identifier with a stable synthetic key; return the party's props.
+
+    >>> values, props = _with_keyless_party(WRITERS["bids"], {"tender_id": "T1",
+    ...     "bidder_credit_code": None, "bidder_name": "宏达建筑"}, {})
+    >>> values["bidder_credit_code"].startswith("anon-company:"), props["keyless"]
+    (True, True)
+    """
+    if writer.table not in KEYLESS_PARTIES:
+        return values, {}
+    column, prefix, _, fields = KEYLESS_PARTIES[writer.table]
+    known = {target: values[name] for name, target in fields.items()
+             if values.get(name) is not None}
+    values = {k: v for k, v in values.items() if k not in fields}
+    if values.get(column) is not None:
+        return values, {}
+    digest = hashlib.blake2b(repr(sorted((k, str(v)) for k, v in known.items())).encode(),
+                             digest_size=8).hexdigest()
+    values[column] = prefix + digest
+    return values, {**known, "keyless": True, **source}
+
+
 def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
     """The parameter row for ``writer.query``: key, props with provenance, references."""
-    values = record.values
+    source = {"src_file": record.file, "src_row": record.row, **provenance}
+    values, party = _with_keyless_party(writer, record.values, source)
     key = writer.key(values)
     references = {name: values.get(name) for name in writer.references}
     if writer.model_label:
@@ -107,10 +140,12 @@ def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
         props = {k: v for k, v in values.items() if k not in references}
     props.update({k: v for k, v in record.extra.items()
                   if k not in props and k not in references and k != "keyless"})
-    source = {"src_file": record.file, "src_row": record.row, **provenance}
-    digest = _row_hash({**props, **references, "src_file": record.file, "src_row": record.row})
+    digest = _row_hash({**props, **references, **party, "src_file": record.file,
+                        "src_row": record.row})
     row = {"key": key, **references, "props": {**props, **source, "src_hash": digest},
            "rel_props": source}
+    if writer.table in KEYLESS_PARTIES:
+        row[KEYLESS_PARTIES[writer.table][2]] = party
     if writer.tie:
         row["props"]["rel_key"] = key
     if writer.table == "companies":

@@ -48,13 +48,15 @@ class ColumnSpec:
 
 @dataclass(frozen=True)
 class TableSpec:
-    """One canonical table; ``one_of`` lists groups of which exactly one column is filled."""
+    """One canonical table; ``one_of`` lists groups of which exactly one column is filled,
+    ``any_of`` groups of which at least one is (an identifier, or a name to resolve)."""
 
     name: str
     zh: str
     key: tuple[str, ...]
     one_of: tuple[tuple[str, ...], ...]
     columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    any_of: tuple[tuple[str, ...], ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -97,6 +99,7 @@ def _table_from_yaml(name: str, entry: dict, path: Path) -> TableSpec:
         key=tuple(entry.get("key", ())),
         one_of=tuple(tuple(group) for group in entry.get("one_of", ())),
         columns=columns,
+        any_of=tuple(tuple(group) for group in entry.get("any_of", ())),
     )
 
 

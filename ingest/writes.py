@@ -58,6 +58,7 @@ UPSERT_KINSHIP = """
 UNWIND $rows AS row
 MERGE (p:Person {id_number: row.id_number})
 MERGE (q:Person {id_number: row.relative_id_number})
+SET q += row.relative_props
 MERGE (p)-[r:HAS_RELATIVE {rel_key: row.key}]->(q)
 SET r += row.props
 """
@@ -115,6 +116,7 @@ MERGE (b:Bid {bid_id: row.key})
 SET b += row.props
 MERGE (t:Tender {tender_id: row.tender_id})
 MERGE (c:Company {credit_code: row.bidder_credit_code})
+SET c += row.bidder_props
 MERGE (b)-[r1:FOR_TENDER]->(t) SET r1 += row.rel_props
 MERGE (b)-[r2:BIDDER]->(c) SET r2 += row.rel_props
 """

@@ -2,7 +2,7 @@
 
 With ``NEO4J_URI`` set the tests use that server (and empty its database between tests);
 otherwise they start the project's own local server under ``.lianjian/test`` on a free
-port, and stop it at the end. Nothing here mocks Neo4j or its driver.
+port, and stop it at the end. No stand-in replaces the server or the official driver.
 """
 from __future__ import annotations
 

@@ -51,6 +51,9 @@ def print_load_result(result) -> None:
             continue
         console.print(f"  {table:<13} read {count.read:>6} rejected {count.rejected:>4} "
                       f"written {count.written:>6} unchanged {count.unchanged:>6}")
+    if result.possible_duplicates:
+        console.print(f"  linked {result.possible_duplicates} parties known only by name "
+                      "(POSSIBLY_SAME_AS)")
     if result.closed_ties:
         console.print(f"  closed {result.closed_ties} ties that this extract no longer holds")
     for item in result.report.summary()[:20]:

@@ -155,3 +155,30 @@ def test_unchanged_files_are_skipped_and_changed_ones_compared(db, tmp_path):
     assert third.counts["persons"].skipped_file and third.closed_ties == 0
     full = load_dataset(db, folder, full=True)
     assert full.rows_written == 0 and not full.counts["persons"].skipped_file
+
+
+def test_relative_and_bidder_known_by_name_are_linked_not_merged(db, tmp_path):
+    folder = small_dataset(tmp_path / "ds")
+    official, spouse = id_number(0, "19600101"), id_number(2, "19620505")
+    write_table(folder, "persons", ["id_number", "name", "gender", "birth_date", "phone"],
+                [[official, "王建国", "男", "1960-01-01", "13800000000"],
+                 [spouse, "李秀英", "女", "1962-05-05", "13911112222"]])
+    write_table(folder, "kinship", ["id_number", "relative_id_number", "relative_name",
+                                    "relative_birth_date", "relation"],
+                [[official, "", "李秀英", "1962-05-05", "spouse"],
+                 [official, "", "", "", "child"]])  # neither id nor name: rejected
+    write_table(folder, "bids", ["tender_id", "bidder_credit_code", "bidder_name", "won"],
+                [["T1", "", "某县宏达建筑工程有限公司", "false"],
+                 ["T1", credit_code(1), "", "true"]])
+    result = load_dataset(db, folder)
+    assert result.counts["kinship"].rejected == 1
+    assert result.possible_duplicates == 2
+    link = db.read("MATCH (a:Person {keyless: true})-[r:POSSIBLY_SAME_AS]->(b:Person) "
+                   "RETURN a.name AS a, b.id_number AS b, r.reasons AS why")
+    assert link[0]["a"] == "李秀英" and link[0]["b"] == spouse
+    assert any("birth_date" in reason for reason in link[0]["why"])
+    bidder = db.read("MATCH (a:Company {keyless: true})-[:POSSIBLY_SAME_AS]->(b:Company) "
+                     "RETURN b.credit_code AS b")
+    assert bidder == [{"b": credit_code(1)}]
+    again = load_dataset(db, folder, full=True)
+    assert again.rows_written == 0, "synthetic keys are stable across loads"
