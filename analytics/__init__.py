@@ -1,1 +1,1 @@
-"""analytics package."""
+"""Detection rules, scans and alerts, and the analyses run on bounded subgraphs."""

@@ -1,1 +1,1 @@
-"""ingest package."""
+"""Getting data in: readers, validation, importers and the loader (imports only graph)."""

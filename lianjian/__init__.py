@@ -1,1 +1,1 @@
-"""lianjian package."""
+"""The ``lianjian`` command: the composition root wiring ingest, graph and analytics."""

@@ -1,1 +1,1 @@
-"""web package."""
+"""The investigators' browser workbench (to come; it will call analytics, never Cypher)."""
