@@ -20,8 +20,9 @@ from ingest.generate.world import World
 __all__ = ["CHINESE_HEADERS", "ENCODINGS", "TABLE_COLUMNS", "write_tables", "write_truth"]
 
 _SPEC = yaml.safe_load((Path(__file__).resolve().parents[1] / "tables.yaml").read_text("utf-8"))
-#: Columns written per table, in the order of the spec (currency is never written: all CNY).
-TABLE_COLUMNS = {table: [column for column in spec["columns"] if column != "currency"]
+#: Columns written per table, in the order of the spec: the v1 columns only (no extensions).
+TABLE_COLUMNS = {table: [column for column, entry in spec["columns"].items()
+                         if not entry.get("extension")]
                  for table, spec in _SPEC.items()}
 ENCODINGS = {"companies": "gb18030", "persons": "utf-8-sig", "contracts": "utf-8-sig"}
 CHINESE_HEADERS = frozenset({"positions"})
