@@ -28,7 +28,7 @@ from graph.connection import Connection, batched
 from graph.errors import LianjianError
 from graph.model import load_model
 from ingest import writes
-from ingest.normalize import REJECTED, IssueReport
+from ingest.report import REJECTED, IssueReport
 from ingest.records import Issue, Record
 from ingest.table_writers import COMPANY_HELD_ROLES, TABLE_ORDER, WRITERS, TableWriter, write_row
 

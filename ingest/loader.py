@@ -17,9 +17,10 @@ from graph.connection import Connection
 from ingest.load_run import (Loader, LoadFailed, LoadResult, TableCount, extract_digest,
                              load_records)
 from ingest.linking import link_keyless_of_dataset
-from ingest.normalize import IssueReport, normalize_row
+from ingest.normalize import normalize_row
 from ingest.readers import discover_tables, read_rows
 from ingest.records import Record
+from ingest.report import IssueReport
 from ingest.table_writers import TABLE_ORDER, WRITERS
 from ingest.tables import load_tables_spec
 

@@ -8,20 +8,16 @@ upgraded, a birth date contradicting the identity number) is loaded and reported
 """
 from __future__ import annotations
 
-import csv
 import datetime
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from ingest import identifiers
 from ingest.identifiers import InvalidValue, halfwidth
 from ingest.records import Issue, Record, SourceRow
+from ingest.report import CORRECTED, REJECTED
 from ingest.tables import PROGRAM_IDS, VALUE_ALIASES, ColumnSpec, TableSpec
 
 __all__ = [
@@ -34,11 +30,8 @@ __all__ = [
     "parse_bool",
     "parse_enum",
     "clean_text",
-    "IssueReport",
-    "IssueCount",
 ]
 
-REJECTED, CORRECTED = "rejected", "corrected"
 
 _TRUE = frozenset("true 1 是 yes y t 中标 √".split())
 _FALSE = frozenset("false 0 否 no n f 未中标 ×".split())
@@ -345,61 +338,3 @@ _PARSERS = {
     "bool": parse_bool,
     "list": parse_list,
 }
-
-
-@dataclass(frozen=True)
-class IssueCount:
-    """How often one kind of problem (the reason before its ':') hit one column of one file."""
-
-    file: str
-    column: str
-    reason: str
-    action: str
-    count: int
-
-
-class IssueReport:
-    """The reject/fix report of a load: every issue, as a CSV an investigator opens in Excel.
-
-    >>> report = IssueReport()
-    >>> report.extend([Issue("persons.csv", 3, "id_number", "1101", "wrong length: 4", REJECTED)])
-    >>> report.summary()
-    [IssueCount(file='persons.csv', column='id_number', reason='wrong length', action='rejected', count=1)]
-    """
-
-    COLUMNS = ("file", "row", "column", "value", "reason", "action")
-
-    def __init__(self, issues: Iterable[Issue] = ()):
-        self.issues: list[Issue] = list(issues)
-
-    def extend(self, issues: Iterable[Issue]) -> None:
-        self.issues.extend(issues)
-
-    def __len__(self) -> int:
-        return len(self.issues)
-
-    def __iter__(self) -> Iterator[Issue]:
-        return iter(self.issues)
-
-    @property
-    def rejected_rows(self) -> int:
-        """Rows kept out of the graph (a row with several rejected cells counts once)."""
-        return len({(issue.file, issue.row) for issue in self.issues if issue.action == REJECTED})
-
-    def write_csv(self, path: str | Path) -> Path:
-        """Write the issues as CSV in UTF-8 with BOM, so Excel shows the Chinese correctly."""
-        path = Path(path)
-        with path.open("w", encoding="utf-8-sig", newline="") as stream:
-            writer = csv.writer(stream)
-            writer.writerow(self.COLUMNS)
-            for issue in self.issues:
-                writer.writerow([getattr(issue, name) for name in self.COLUMNS])
-        return path
-
-    def summary(self) -> list[IssueCount]:
-        """Counts by file, column, kind of reason and action, most frequent first."""
-        counts = Counter(
-            (issue.file, issue.column, issue.reason.split(":", 1)[0], issue.action)
-            for issue in self.issues
-        )
-        return [IssueCount(*key, count) for key, count in counts.most_common()]

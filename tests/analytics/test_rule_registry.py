@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from fixtures import World, cli_env  # noqa: F401 - cli_env is a fixture
-from test_rules import FIXTURES
+from rule_fixtures import FIXTURES
 from typer.testing import CliRunner
 
 from analytics.rules import BUILTIN_DIR, RuleError, check_cypher, load_rule, load_rules
@@ -66,8 +66,8 @@ def test_rule_is_complete(rule_id):
         assert parameter.description, f"{rule_id}.{parameter.name} has no description"
     assert rule.templates() and all(template.strip() for template in rule.templates())
     firing, quiet = FIXTURES.get(rule_id, (None, None))
-    assert callable(firing), f"{rule_id} has no firing fixture in test_rules.py"
-    assert callable(quiet), f"{rule_id} has no quiet look-alike fixture in test_rules.py"
+    assert callable(firing), f"{rule_id} has no firing fixture in rule_fixtures.py"
+    assert callable(quiet), f"{rule_id} has no quiet look-alike fixture in rule_fixtures.py"
 
 
 def test_every_rule_plans_against_the_database(db):

@@ -151,7 +151,7 @@ def test_schedule_reads_entries_and_runs_them(db, tmp_path):
 
 
 def test_kinship_hops_and_chain_depth_narrow_relative_supplier(db, tmp_path):
-    from test_rules import relative_supplier_firing
+    from rule_fixtures import relative_supplier_firing
 
     from analytics.rules import RuleError, load_rules
     from analytics.rules.hits import run_rule

@@ -7,7 +7,8 @@ import datetime
 import pytest
 from stdnum.cn import ric, uscc
 
-from ingest.normalize import IssueReport, normalize_row
+from ingest.normalize import normalize_row
+from ingest.report import IssueReport
 from ingest.readers import read_rows
 from ingest.records import SourceRow
 from ingest.tables import load_tables_spec
