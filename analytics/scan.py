@@ -20,6 +20,7 @@ from typing import Any
 from analytics.alerts import existing_alerts, mark_unmatched, write_alerts
 from analytics.rules import Rule, RuleError, check_cypher, load_rules, select_rules
 from analytics.rules.hits import run_rule
+from analytics.scope import units_with_subunits
 from graph.connection import Connection
 from graph.errors import LianjianError
 
@@ -60,13 +61,6 @@ SET scan.finished_at = datetime(), scan.status = $status, scan.timings = $timing
     scan.no_longer_matching = $no_longer_matching, scan.duration_s = $duration_s,
     scan.error = $error
 """
-
-UNITS_WITH_SUBUNITS = """
-MATCH (root:Unit) WHERE root.unit_id IN $units
-MATCH (unit:Unit)-[:PART_OF*0..12]->(root)
-RETURN DISTINCT unit.unit_id AS unit_id
-"""
-
 
 class ScanBusy(LianjianError):
     """Another scan holds the database's scan lock."""
@@ -130,16 +124,6 @@ def resolve_parameters(rules: list[Rule], parameters: dict[str, Any] | None
             raise RuleError(f"no selected rule has a parameter {name!r} (rules: "
                             f"{', '.join(by_rule)}; parameters: {', '.join(sorted(declared))})")
     return {rule.id: rule.resolve(by_rule[rule.id]) for rule in rules}
-
-
-def units_with_subunits(connection: Connection, units: list[str]) -> list[str]:
-    """The given unit codes and every unit below them; unknown codes are an error."""
-    found = sorted(row["unit_id"] for row in connection.read(UNITS_WITH_SUBUNITS, units=units))
-    missing = sorted(set(units) - set(found))
-    if missing:
-        raise LianjianError(f"unknown unit(s) {', '.join(missing)}: load units.csv or check "
-                            "the codes given to --units")
-    return found
 
 
 def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
