@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Callable, Iterator
 
-from ingest.generate.identifiers import IdentifierFactory
-from ingest.generate.names import NameMaker
+from synthetic.identifiers import IdentifierFactory
+from synthetic.names import NameMaker
 
 __all__ = [
     "DATA_END", "DATA_START", "Account", "Bid", "Case", "Company", "Complaint", "Contract",

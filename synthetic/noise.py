@@ -12,11 +12,11 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from ingest.generate.identifiers import (credit_check_character, legacy_id,
+from synthetic.identifiers import (credit_check_character, legacy_id,
                                          resident_check_digit)
-from ingest.generate.market import new_company
-from ingest.generate.population import new_household, new_person
-from ingest.generate.world import World
+from synthetic.market import new_company
+from synthetic.population import new_household, new_person
+from synthetic.world import World
 
 __all__ = ["Noise", "add_isolated_invalid_rows", "mark_legacy_ids"]
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from ingest.generate.market import CompanyGroups, controllers, legal_reps
-from ingest.generate.officials import approver_for
-from ingest.generate.world import (DATA_END, DATA_START, Bid, Company, Contract, Unit, World,
+from synthetic.market import CompanyGroups, controllers, legal_reps
+from synthetic.officials import approver_for
+from synthetic.world import (DATA_END, DATA_START, Bid, Company, Contract, Unit, World,
                                    days, random_date)
-from ingest.generate.units import category_weights
+from synthetic.units import category_weights
 
 __all__ = ["SPLIT_METHODS", "THRESHOLDS", "Procurement", "contract_title"]
 

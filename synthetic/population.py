@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from ingest.generate.identifiers import BIRTH_REGIONS, COUNTY_NAMES
-from ingest.generate.world import Person, World, random_date
+from synthetic.identifiers import BIRTH_REGIONS, COUNTY_NAMES
+from synthetic.world import Person, World, random_date
 
 __all__ = ["build_population", "new_household", "new_person", "place_of", "places"]
 

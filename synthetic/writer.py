@@ -14,12 +14,13 @@ from typing import Callable, Iterable, Iterator
 
 import yaml
 
-from ingest.generate.noise import Noise, broken_credit_code, broken_resident_id
-from ingest.generate.world import World
+from ingest.tables import TABLES_YAML
+from synthetic.noise import Noise, broken_credit_code, broken_resident_id
+from synthetic.world import World
 
 __all__ = ["CHINESE_HEADERS", "ENCODINGS", "TABLE_COLUMNS", "write_tables", "write_truth"]
 
-_SPEC = yaml.safe_load((Path(__file__).resolve().parents[1] / "tables.yaml").read_text("utf-8"))
+_SPEC = yaml.safe_load(TABLES_YAML.read_text("utf-8"))
 #: Columns written per table, in the order of the spec: the v1 columns only (no extensions).
 TABLE_COLUMNS = {table: [column for column, entry in spec["columns"].items()
                          if not entry.get("extension")]

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from ingest.generate.reference_tables import read_dataset
+from synthetic.reference_tables import read_dataset
 
 __all__ = ["Index", "overlaps", "valid_at"]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.generate import generate
-from ingest.generate.identifiers import IdentifierFactory
-from ingest.generate.reference import reference_hits
-from ingest.generate.scoring import compare, read_truth, unit_ids
+from synthetic import generate
+from synthetic.identifiers import IdentifierFactory
+from synthetic.reference import reference_hits
+from synthetic.scoring import compare, read_truth, unit_ids
 
 
 class Tiny:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingest.generate.cases.kit import Kit
-from ingest.generate.world import Company, Person, Unit, days
+from synthetic.cases.kit import Kit
+from synthetic.world import Company, Person, Unit, days
 
 __all__ = ["LOOKALIKES", "VARIANTS"]
 

@@ -13,8 +13,8 @@ from datetime import date
 from itertools import islice
 from typing import Iterator
 
-from ingest.generate.identifiers import COUNTY_NAMES
-from ingest.generate.world import (DATA_END, DATA_START, Account, Transaction, World, days,
+from synthetic.identifiers import COUNTY_NAMES
+from synthetic.world import (DATA_END, DATA_START, Account, Transaction, World, days,
                                    random_date)
 
 __all__ = ["bank_branch", "open_accounts", "plan_transactions"]

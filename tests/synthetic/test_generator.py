@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from stdnum.cn import ric, uscc
 
-from ingest.generate import SCALES, GenerationError, generate
-from ingest.generate.reference_tables import read_dataset
-from ingest.generate.scoring import read_truth
-from ingest.generate.writer import TABLE_COLUMNS
+from synthetic import SCALES, GenerationError, generate
+from synthetic.reference_tables import read_dataset
+from synthetic.scoring import read_truth
+from synthetic.writer import TABLE_COLUMNS
 
 SEED = 5
 RULES = {"relative_supplier", "official_business", "subsidy_ineligible", "self_approval",
@@ -50,7 +50,7 @@ def _raw_rows(folder: Path, table: str) -> list[list[str]]:
 def test_same_seed_gives_the_same_files(town, tmp_path):
     """Byte for byte, even in another process with another hash seed."""
     folder, _ = town
-    script = ("from pathlib import Path; from ingest.generate import generate; "
+    script = ("from pathlib import Path; from synthetic import generate; "
               f"generate('town', {SEED}, Path({str(tmp_path / 'again')!r}), verify=False)")
     subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).parents[2],
                    env={**os.environ, "PYTHONHASHSEED": "123"})

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingest.generate.cases.kit import Kit
-from ingest.generate.procurement import THRESHOLDS
-from ingest.generate.world import Company, Person, days
+from synthetic.cases.kit import Kit
+from synthetic.procurement import THRESHOLDS
+from synthetic.world import Company, Person, days
 
 __all__ = ["LOOKALIKES", "VARIANTS"]
 

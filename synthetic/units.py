@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from ingest.generate.identifiers import CITY_CODE, CITY_NAME, COUNTY_NAMES
-from ingest.generate.world import Unit, World
+from synthetic.identifiers import CITY_CODE, CITY_NAME, COUNTY_NAMES
+from synthetic.world import Unit, World
 
 __all__ = ["BUREAUS", "build_units", "category_weights"]
 

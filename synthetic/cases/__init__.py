@@ -6,10 +6,10 @@ are planted in turn until the scale's number of cases per rule is reached.
 """
 from __future__ import annotations
 
-from ingest.generate.cases import benefits, contracts, holdings, kickbacks, tenders
-from ingest.generate.cases.kit import Kit
-from ingest.generate.procurement import Procurement
-from ingest.generate.world import World
+from synthetic.cases import benefits, contracts, holdings, kickbacks, tenders
+from synthetic.cases.kit import Kit
+from synthetic.procurement import Procurement
+from synthetic.world import World
 
 __all__ = ["PATTERNS", "plant_cases"]
 

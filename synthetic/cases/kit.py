@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from ingest.generate.market import new_company
-from ingest.generate.money import open_company_account, open_person_account
-from ingest.generate.population import new_household, new_person
-from ingest.generate.procurement import THRESHOLDS, Procurement, contract_title
-from ingest.generate.world import (Bid, Case, Company, Contract, Payment, Person, Position,
+from synthetic.market import new_company
+from synthetic.money import open_company_account, open_person_account
+from synthetic.population import new_household, new_person
+from synthetic.procurement import THRESHOLDS, Procurement, contract_title
+from synthetic.world import (Bid, Case, Company, Contract, Payment, Person, Position,
                                    Role, Transaction, Unit, World, days, random_date)
 
 __all__ = ["Kit"]

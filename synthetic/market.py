@@ -13,10 +13,10 @@ from datetime import date
 
 from pypinyin import lazy_pinyin
 
-from ingest.generate.identifiers import COUNTY_NAMES
-from ingest.generate.names import TRADE_NAMES
-from ingest.generate.population import place_of, places
-from ingest.generate.world import Company, Role, World, days, random_date
+from synthetic.identifiers import COUNTY_NAMES
+from synthetic.names import TRADE_NAMES
+from synthetic.population import place_of, places
+from synthetic.world import Company, Role, World, days, random_date
 
 __all__ = ["CompanyGroups", "build_companies", "business_people", "company_address",
            "company_name", "controllers", "email_for", "legal_reps", "new_company"]

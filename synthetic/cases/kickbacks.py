@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from ingest.generate.cases.kit import Kit
-from ingest.generate.world import Company, Person, Transaction, Unit, days
+from synthetic.cases.kit import Kit
+from synthetic.world import Company, Person, Transaction, Unit, days
 
 __all__ = ["LOOKALIKES", "VARIANTS"]
 

@@ -2,7 +2,7 @@
 planted cases, as tips often precede an investigation. No rule reads them."""
 from __future__ import annotations
 
-from ingest.generate.world import DATA_END, DATA_START, Complaint, World, random_date
+from synthetic.world import DATA_END, DATA_START, Complaint, World, random_date
 
 __all__ = ["build_complaints"]
 

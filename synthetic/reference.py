@@ -5,7 +5,7 @@ It exists to check two things: that a generated dataset's truth.csv is exactly w
 default definitions match, and that the graph detectors agree with the definitions. It is
 written for obviousness, not speed: each rule reads like its sentence in rules.md.
 
->>> from ingest.generate.reference import RULES
+>>> from synthetic.reference import RULES
 >>> len(RULES)
 10
 """
@@ -16,7 +16,7 @@ from datetime import timedelta
 from itertools import combinations
 from pathlib import Path
 
-from ingest.generate.reference_index import Index, overlaps, valid_at
+from synthetic.reference_index import Index, overlaps, valid_at
 
 __all__ = ["RULES", "reference_hits"]
 

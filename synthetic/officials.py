@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from ingest.generate.world import Position, Unit, World, days, random_date
+from synthetic.world import Position, Unit, World, days, random_date
 
 __all__ = ["approver_for", "build_officials"]
 

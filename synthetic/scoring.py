@@ -24,7 +24,7 @@ def read_truth(folder: Path | str) -> dict[str, list[tuple[str, set[str]]]]:
 
 def unit_ids(folder: Path | str) -> set[str]:
     """Identifiers of units, which do not count towards a match."""
-    from ingest.generate.reference_tables import read_dataset
+    from synthetic.reference_tables import read_dataset
     return {row["unit_id"] for row in read_dataset(folder, only=("units",))["units"]}
 
 

@@ -8,24 +8,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.errors import LianjianError
-from ingest.generate.cases import PATTERNS, plant_cases
-from ingest.generate.complaints import build_complaints
-from ingest.generate.identifiers import IdentifierFactory
-from ingest.generate.market import build_companies
-from ingest.generate.money import open_accounts, plan_transactions
-from ingest.generate.names import NameMaker
-from ingest.generate.noise import (Noise, add_isolated_invalid_rows, broken_credit_code,
+from synthetic.cases import PATTERNS, plant_cases
+from synthetic.complaints import build_complaints
+from synthetic.identifiers import IdentifierFactory
+from synthetic.market import build_companies
+from synthetic.money import open_accounts, plan_transactions
+from synthetic.names import NameMaker
+from synthetic.noise import (Noise, add_isolated_invalid_rows, broken_credit_code,
                                    broken_resident_id, mark_legacy_ids)
-from ingest.generate.officials import build_officials
-from ingest.generate.population import build_population
-from ingest.generate.procurement import build_procurement
-from ingest.generate.reference import reference_hits
-from ingest.generate.scales import SCALES
-from ingest.generate.scoring import compare, read_truth, unit_ids
-from ingest.generate.subsidies import plan_payments
-from ingest.generate.units import build_units
-from ingest.generate.world import World
-from ingest.generate.writer import CHINESE_HEADERS, ENCODINGS, write_tables, write_truth
+from synthetic.officials import build_officials
+from synthetic.population import build_population
+from synthetic.procurement import build_procurement
+from synthetic.reference import reference_hits
+from synthetic.scales import SCALES
+from synthetic.scoring import compare, read_truth, unit_ids
+from synthetic.subsidies import plan_payments
+from synthetic.units import build_units
+from synthetic.world import World
+from synthetic.writer import CHINESE_HEADERS, ENCODINGS, write_tables, write_truth
 
 __all__ = ["GenerationError", "GenerationSummary", "generate"]
 
@@ -86,7 +86,7 @@ The tables follow shared/spec/input-format.md (v1).
 `truth.csv` lists planted cases: `case_id`, `pattern` (a rule id of shared/spec/rules.md)
 and `entity_ids` (`;`-separated identifiers of everything involved). It is exactly what the
 ten rules match with default parameters on this data, checked with the reference
-implementation `ingest.generate.reference`. Look-alikes miss a definition by one
+implementation `synthetic.reference`. Look-alikes miss a definition by one
 condition (a relative three hops away, a transfer on day 91, a company 181 days old) and
 are not in truth.csv.
 

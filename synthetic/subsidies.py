@@ -12,7 +12,7 @@ import random
 from datetime import date
 from typing import Iterator
 
-from ingest.generate.world import DATA_END, DATA_START, Payment, Person, World, days
+from synthetic.world import DATA_END, DATA_START, Payment, Person, World, days
 
 __all__ = ["EXCLUDING_PROGRAMS", "PROGRAM_NAMES", "plan_payments", "subsidy_approver"]
 
