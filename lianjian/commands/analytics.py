@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.connection import connect
 from graph.errors import LianjianError
+from lianjian.commands import connect
 
 console = Console(stderr=True)
 out = Console()
@@ -26,6 +26,8 @@ alerts_app = typer.Typer(help="Alerts (预警): export them, move them through t
 PARAM_HELP = ("Parameter as name=value (every rule declaring it) or rule.name=value; "
               "lists comma-separated. Repeatable.")
 UNITS_HELP = "Limit to these unit codes and their sub-units (comma-separated or repeated)."
+# GB18030 encodes every Unicode character, so no name is lost for older Excel and WPS.
+EXPORT_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
 
 def parse_parameters(items: list[str] | None) -> dict:
@@ -174,19 +176,28 @@ def export(
     include_all: bool = typer.Option(False, "--all",
                                      help="Include alerts that no longer match"),
     rule: list[str] = typer.Option(None, "--rule", "-r", help="Only these rules"),
+    excel: bool = typer.Option(False, "--excel", help="CSV for Excel on Chinese Windows: "
+                               "UTF-8 with a byte-order mark (same as --encoding utf-8-sig)"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="utf-8, utf-8-sig or gb18030 "
+                                 "(older Excel and WPS)"),
 ) -> None:
     """Write alerts as CSV or JSON: alert_id,rule_id,severity,status,entity_ids,summary, …"""
     from analytics.alerts import export_alerts, read_alerts
 
     if format not in ("csv", "json"):
         raise typer.BadParameter("use --format csv or --format json")
+    if excel and format != "csv":
+        raise typer.BadParameter("--excel writes CSV: use it with --format csv")
+    encoding = "utf-8-sig" if excel else encoding.lower()
+    if encoding not in EXPORT_ENCODINGS:
+        raise typer.BadParameter(f"use --encoding {', '.join(EXPORT_ENCODINGS)}")
     with connect() as connection:
         text = export_alerts(read_alerts(connection, include_all, _split(rule)), format)
     if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output}")
+        output.write_bytes(text.encode(encoding))
+        console.print(f"wrote {output} ({encoding})")
     else:
-        typer.echo(text, nl=False)
+        typer.echo(text.encode(encoding), nl=False)
 
 
 @alerts_app.command("status")
