@@ -75,7 +75,9 @@ class LocalServer:
 
     def _create_password(self) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
-        password = secrets.token_urlsafe(18)
+        # Hex, not token_urlsafe: a password starting with "-" (1 start in 64) is read by
+        # neo4j-admin as an option, and the first start fails.
+        password = secrets.token_hex(18)
         fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")
