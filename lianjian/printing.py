@@ -26,9 +26,9 @@ __all__ = ["out", "err", "yuan", "yuan_short", "number", "cell", "rows_of", "tab
 out = Console(width=None if sys.stdout.isatty() else 1000, highlight=False)
 err = Console(stderr=True, highlight=False)
 
-#: Columns holding money (yuan), besides any column whose name ends in ``amount``.
-AMOUNT_COLUMNS = frozenset({"paid", "returned", "total", "threshold", "registered_capital",
-                            "capital"})
+#: Columns holding money (yuan), besides any column whose name ends in ``amount``; a
+#: column named ``share`` or ending in ``_share`` holds a fraction, printed as a percentage.
+AMOUNT_COLUMNS = frozenset({"paid", "returned", "threshold", "registered_capital"})
 YI, WAN = 100_000_000, 10_000
 
 
@@ -86,8 +86,8 @@ def cell(value: Any, column: str = "") -> str:
 
     >>> cell(1.789e9, "amount"), cell(0.125, "amount_share"), cell(True), cell(float("nan"))
     ('1,789,000,000.00', '12.5%', '是', '')
-    >>> cell(dt.date(2021, 3, 1)), cell(["宏达", "恒通"]), cell(42.0, "risk")
-    ('2021-03-01', '宏达、恒通', '42')
+    >>> cell(dt.date(2021, 3, 1)), cell(["宏达", "恒通"]), cell(42.0, "total"), cell(80, "share_pct")
+    ('2021-03-01', '宏达、恒通', '42', '80')
     """
     if _blank(value):
         return ""
@@ -98,7 +98,7 @@ def cell(value: Any, column: str = "") -> str:
     if isinstance(value, (int, float)):
         if column in AMOUNT_COLUMNS or column.endswith("amount"):
             return yuan(value)
-        if column.endswith("_share"):
+        if column == "share" or column.endswith("_share"):
             return f"{value:.1%}"
         return number(value)
     if isinstance(value, (dt.date, dt.datetime)):

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import typer
 
 from lianjian.commands import connect
-from lianjian.printing import cell
+from lianjian.printing import cell, yuan_short
 from lianjian.printing import print_table as _table
 
 __all__ = ["paths", "profile", "portrait", "timeline"]
@@ -177,7 +177,8 @@ def portrait(
     concentration = result["supplier_concentration"]
     typer.secho(f"\nSupplier concentration 供应商集中度: HHI {concentration['hhi']:g}, "
                 f"top-5 share {concentration['top_share']:.1%}, "
-                f"{concentration['supplier_count']} suppliers", bold=True)
+                f"{concentration['supplier_count']} suppliers, "
+                f"total 合同总额 {yuan_short(concentration.get('total_amount'))}", bold=True)
     _table("Suppliers 供应商", concentration["suppliers"], None)
 
 
