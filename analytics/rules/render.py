@@ -5,7 +5,8 @@ their identifiers (``{official_id}``), then the hit's facts. Code words of the d
 relations, programmes, categories) are translated, a kinship path reads as one relation
 ("配偶的兄弟姐妹", "spouse's sibling"), a shareholding chain as companies joined by arrows,
 a list of shared details as one clause per group ("甲、乙电话相同（0571…）"), and a missing
-value prints as "—" rather than failing, so a sentence is always produced.
+value prints as "—" rather than failing, so a sentence is always produced. Lists of names
+are in pinyin order, so the same hit always reads the same.
 """
 from __future__ import annotations
 
@@ -80,11 +81,11 @@ def render(rule, evidence: list[dict], facts: dict[str, Any], language: str) -> 
     ...                      {"link": "legal_rep", "value": "张三", "members": ["丙", "丁"]}],
     ...          "chain": ["控股公司", "宏达"]}
     >>> render(shared, [], facts, "zh")
-    '甲、乙电话相同（0571）；丙、丁法定代表人相同（张三），经控股公司→宏达'
+    '丙、丁法定代表人相同（张三）；甲、乙电话相同（0571），经控股公司→宏达'
     >>> for part in render(shared, [], facts, "en").split("; "):
     ...     print(part)
-    甲 and 乙 have the same phone (0571)
-    丙 and 丁 have the same legal representative (张三) via 控股公司 → 宏达
+    丙 and 丁 have the same legal representative (张三)
+    甲 and 乙 have the same phone (0571) via 控股公司 → 宏达
     """
     context = _context(evidence, facts, language)
     text = " ".join(_Formatter().vformat(rule.explanation(language, facts), (), context).split())
@@ -101,11 +102,27 @@ def _context(evidence: list[dict], facts: dict[str, Any], language: str) -> dict
             else item["id"]
         _add(names.setdefault(item["role"], []), str(shown))
         _add(ids.setdefault(item["role"] + "_id", []), str(item["id"]))
-    context: dict[str, Any] = {role: SEPARATOR[language].join(values)
+    context: dict[str, Any] = {role: SEPARATOR[language].join(_ordered(values))
                                for role, values in {**names, **ids}.items()}
     for key, value in facts.items():
         context[key] = _fact(key, value, language)
     return context
+
+
+def _ordered(names: list[str]) -> list[str]:
+    """Names in pinyin order, as a Chinese list is written, identifiers in their own order.
+
+    The query returns the nodes of a role in no fixed order; sorted, a re-scan writes the
+    same sentence.
+
+    >>> _ordered(["乙", "甲", "K2", "K1"])
+    ['K1', 'K2', '甲', '乙']
+    """
+    if len(names) < 2:
+        return names
+    from pypinyin import lazy_pinyin   # 0.3 s to import: only when there is a list to sort
+
+    return sorted(names, key=lambda name: (lazy_pinyin(name), name))
 
 
 def _add(values: list[str], value: str) -> None:
@@ -117,7 +134,8 @@ def _fact(key: str, value: Any, language: str) -> Any:
     words = VOCABULARY[language]
     if isinstance(value, list):
         if value and all(isinstance(item, dict) for item in value):
-            return GROUP_SEPARATOR[language].join(_shared(item, language) for item in value)
+            return GROUP_SEPARATOR[language].join(
+                _ordered([_shared(item, language) for item in value]))
         translated = [words.get(item, item) if isinstance(item, str) else str(item)
                       for item in value]
         if key == "relation":
@@ -134,10 +152,12 @@ def _fact(key: str, value: Any, language: str) -> Any:
 
 
 def _shared(group: dict, language: str) -> str:
-    """One group of members sharing a detail, as "甲、乙电话相同（0571…）"."""
-    members: list[str] = []
-    for member in group.get("members") or []:
-        _add(members, str(member))
+    """One group of members sharing a detail, as "甲、乙电话相同（0571…）".
+
+    Members are in pinyin order and groups sorted (``_ordered``), so a re-scan writes the
+    same sentence.
+    """
+    members = _ordered(sorted({str(member) for member in group.get("members") or []}))
     if language == "en" and len(members) > 1:
         listed = ", ".join(members[:-1]) + " and " + members[-1]
     else:

@@ -96,9 +96,10 @@ def test_bid_rigging_names_what_the_bidders_share_and_its_value(db, tmp_path):
           ["甲 and 乙 have the same phone (05718880001)"])
     _says(representative, ["丁、戊法定代表人相同（法人）"],
           ["丁 and 戊 have the same legal representative (法人)"])
-    _says(shareholder, ["己、庚股东相同（股东）"], ["己 and 庚 have the same shareholder (股东)"])
-    _says(email, ["辛、壬邮箱相同（bid@example.com）"],
-          ["辛 and 壬 have the same email (bid@example.com)"])
+    _says(shareholder, ["庚、己股东相同（股东）"],          # in pinyin order: geng, ji
+          ["庚 and 己 have the same shareholder (股东)"])
+    _says(email, ["壬、辛邮箱相同（bid@example.com）"],        # ren, xin
+          ["壬 and 辛 have the same email (bid@example.com)"])
     assert "丙" not in phone.summary_zh          # the honest bidder of T1 is not named
 
 
