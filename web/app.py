@@ -20,9 +20,14 @@ from web.errors import install_error_handlers
 from web.routes import api, auth, docs, home, language
 from web.security import SecurityHeaders
 
-__all__ = ["create_app", "STATIC"]
+__all__ = ["create_app", "STATIC", "UVICORN_OPTIONS"]
 
 STATIC = Path(__file__).with_name("static")
+
+# How uvicorn runs the app (``lianjian serve`` and the tests alike): no Server header, and
+# X-Forwarded-For believed only from a reverse proxy on this machine.
+UVICORN_OPTIONS = {"server_header": False, "proxy_headers": True,
+                   "forwarded_allow_ips": "127.0.0.1"}
 
 
 def create_app(settings: Settings | None = None,

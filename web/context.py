@@ -199,13 +199,14 @@ def current(request: Request, identity: Identity = Depends(identify)) -> Request
     settings, connection = _app_state(request)
     user = identity.user
     address = client_address(request)
-    return RequestContext(
+    request.state.context = RequestContext(
         request=request, user=user, scope=Scope.of_units(connection, [user.unit_id]),
         permissions=permissions_of(user.roles), t=translator(request),
         audit=AuditRecorder(connection, user.username, address, identity.via),
         connection=connection, settings=settings,
         csrf_token=identity.session.csrf_token if identity.session else None,
         via=identity.via, unit_name=unit_name(connection, user.unit_id))
+    return request.state.context   # error pages raised inside the route show the same header
 
 
 def require(permission: str) -> Callable[..., RequestContext]:

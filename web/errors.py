@@ -50,7 +50,7 @@ class _ErrorPage:
 def error_response(request: Request, status: int, message: str | None = None,
                    headers: dict | None = None) -> Response:
     """One message as JSON for the API, as a page otherwise."""
-    page = _ErrorPage(request)
+    page = getattr(request.state, "context", None) or _ErrorPage(request)
     message = message or page.t(STATUS_KEYS.get(status, "error.internal"))
     if wants_json(request):
         return JSONResponse({"error": message}, status_code=status, headers=headers)

@@ -16,7 +16,7 @@ def serve(host: Optional[str] = typer.Option(None, "--host", help="Address to li
 
     from graph.connection import connect
     from graph.settings import get_settings
-    from web.app import create_app
+    from web.app import UVICORN_OPTIONS, create_app
 
     settings = get_settings()
     host, port = host or settings.web_host, port or settings.web_port
@@ -26,6 +26,5 @@ def serve(host: Optional[str] = typer.Option(None, "--host", help="Address to li
             typer.echo("note: cookies are Secure: browsers other than on this machine need "
                        "HTTPS (put a TLS reverse proxy in front)", err=True)
         typer.echo(f"Lianjian workbench on http://{host}:{port}/ (Ctrl-C stops it)")
-        uvicorn.run(create_app(settings, connection), host=host, port=port,
-                    proxy_headers=True, forwarded_allow_ips="127.0.0.1", server_header=False,
-                    log_level="info")
+        uvicorn.run(create_app(settings, connection), host=host, port=port, log_level="info",
+                    **UVICORN_OPTIONS)

@@ -29,7 +29,7 @@ import web.audit
 from analytics.accounts import User, add_user
 from graph.connection import Connection
 from graph.settings import Settings
-from web.app import create_app
+from web.app import UVICORN_OPTIONS, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "out" / "screenshots"
@@ -111,7 +111,8 @@ def start_app(db, neo4j_settings, audit_log):
         settings = neo4j_settings.model_copy(update=overrides)
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings, db), host="127.0.0.1",
-                                               port=port, log_level="warning"))
+                                               port=port, log_level="warning",
+                                               **UVICORN_OPTIONS))
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         running.append((server, thread))
