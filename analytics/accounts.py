@@ -50,7 +50,8 @@ TOKEN_PREFIX = "lj_"
 
 USER_FIELDS = """u.username AS username, u.display_name AS display_name,
        u.unit_id AS unit_id, u.roles AS roles, coalesce(u.disabled, false) AS disabled,
-       u.created_at AS created_at, u.last_login_at AS last_login_at"""
+       u.created_at AS created_at, u.last_login_at AS last_login_at,
+       u.previous_login_at AS previous_login_at"""
 
 CREATE_USER = f"""
 MATCH (unit:Unit {{unit_id: $unit_id}})
@@ -83,7 +84,11 @@ RETURN count(*) AS found
 
 REHASH = "MATCH (u:User {username: $username}) SET u.password_hash = $password_hash"
 
-RECORD_LOGIN = "MATCH (u:User {username: $username}) SET u.last_login_at = datetime()"
+# The sign-in before this one is what a user checks for a stranger's (ASVS 2.2.2 spirit).
+RECORD_LOGIN = """
+MATCH (u:User {username: $username})
+SET u.previous_login_at = u.last_login_at, u.last_login_at = datetime()
+"""
 
 SET_DISABLED = """
 MATCH (u:User {username: $username})
@@ -156,12 +161,14 @@ class User:
     disabled: bool = False
     created_at: dt.datetime | None = None
     last_login_at: dt.datetime | None = None
+    previous_login_at: dt.datetime | None = None
 
     @classmethod
     def from_row(cls, row: dict) -> User:
         return cls(row["username"], row["display_name"] or row["username"], row["unit_id"],
                    tuple(row["roles"] or ()), bool(row["disabled"]),
-                   native(row.get("created_at")), native(row.get("last_login_at")))
+                   native(row.get("created_at")), native(row.get("last_login_at")),
+                   native(row.get("previous_login_at")))
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(True, description="Secure cookies (off only behind plain "
                                                   "HTTP on a non-loopback address)")
     api_token_days: int = Field(90, description="Lifetime of a new API token")
+    timezone: str = Field("Asia/Shanghai", description="Time zone of dates shown in the "
+                                                       "workbench (IANA name)")
 
     @classmethod
     def settings_customise_sources(

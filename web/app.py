@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from graph.connection import Connection, connect
+from graph.errors import LianjianError
 from graph.settings import Settings, get_settings
 from web.context import csrf_guard
 from web.errors import install_error_handlers
@@ -30,11 +32,20 @@ UVICORN_OPTIONS = {"server_header": False, "proxy_headers": True,
                    "forwarded_allow_ips": "127.0.0.1"}
 
 
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise LianjianError(f"unknown time zone {name!r} in the timezone setting: use an IANA "
+                            "name such as Asia/Shanghai") from None
+
+
 def create_app(settings: Settings | None = None,
                connection: Connection | None = None) -> FastAPI:
     """The ASGI app. Without ``connection`` it connects at start-up and closes at shutdown;
     a given connection is the caller's to close."""
     settings = settings or get_settings()
+    _check_timezone(settings.timezone)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

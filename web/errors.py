@@ -11,13 +11,14 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from graph.errors import LianjianError
 from web.audit import AuditUnavailable
-from web.context import (CsrfFailed, Forbidden, NotAuthenticated, session_cookie_name,
-                         translator)
+from web.context import (CsrfFailed, Forbidden, NotAuthenticated, current, identify,
+                         session_cookie_name, translator)
 from web.security import delete_cookie
 from web.templating import render
 
@@ -60,6 +61,17 @@ def error_response(request: Request, status: int, message: str | None = None,
     return response
 
 
+def _signed_in_context(request: Request) -> None:
+    """For a path no route serves: the signed-in user's context, so the 404 page keeps the
+    header and navigation (nothing else is read; no session is nothing)."""
+    if getattr(request.state, "context", None) is not None:
+        return
+    try:
+        current(request, identify(request))
+    except Exception:  # no session, ended, or the database is away: a plain page
+        request.state.context = None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, error: NotAuthenticated) -> Response:
@@ -86,6 +98,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 404 and not wants_json(request):
+            await run_in_threadpool(_signed_in_context, request)
         message = error.detail if error.status_code not in STATUS_KEYS else None
         return error_response(request, error.status_code, message,
                               headers=getattr(error, "headers", None))

@@ -15,8 +15,20 @@ from analytics.runs import last_loads, last_scans
 from graph.errors import LianjianError
 from web.context import Forbidden, RequestContext, current, require
 
-router = APIRouter(prefix="/api/v1")
 T = TypeVar("T")
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="One message saying what went wrong and what to do")
+
+
+ERRORS = {status: {"model": ErrorBody, "description": text} for status, text in (
+    (401, "No live session or token"), (403, "The role lacks the permission, or the CSRF "
+                                             "token is missing or wrong"),
+    (404, "No such record, or outside the jurisdiction (the two are not told apart)"),
+    (422, "A parameter or body field is invalid"))}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 
 class Page(BaseModel, Generic[T]):
