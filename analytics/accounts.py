@@ -22,6 +22,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from analytics.queries import native
+from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError
 
@@ -67,10 +68,10 @@ RETURN created, {USER_FIELDS}
 GET_USER = f"MATCH (u:User {{username: $username}}) RETURN {USER_FIELDS}, u.password_hash AS password_hash"
 
 LIST_USERS = f"""
-MATCH (u:User)
+MATCH (u:User) WHERE $scope_units IS NULL OR u.unit_id IN $scope_units
 OPTIONAL MATCH (unit:Unit {{unit_id: u.unit_id}})
 RETURN {USER_FIELDS}, unit.name AS unit_name
-ORDER BY u.username
+ORDER BY u.username SKIP $offset LIMIT $limit
 """
 
 SET_PASSWORD = """
@@ -92,6 +93,7 @@ SET u.previous_login_at = u.last_login_at, u.last_login_at = datetime()
 
 SET_DISABLED = """
 MATCH (u:User {username: $username})
+WHERE $scope_units IS NULL OR u.unit_id IN $scope_units
 SET u.disabled = $disabled, u.disabled_at = CASE WHEN $disabled THEN datetime() END
 WITH u
 OPTIONAL MATCH (s:WebSession)-[:SESSION_OF]->(u) WHERE $disabled
@@ -254,10 +256,13 @@ def get_user(connection: Connection, username: str) -> User | None:
     return User.from_row(rows[0]) if rows else None
 
 
-def list_users(connection: Connection) -> list[dict]:
-    """Every account with its unit's name, for administrators (no hashes)."""
+def list_users(connection: Connection, scope: Scope | None = None, limit: int = 10_000,
+               offset: int = 0) -> list[dict]:
+    """Accounts (of units in ``scope``) with their unit's name, by user name; no hashes."""
+    scope = scope or Scope.everything()
     return [{**User.from_row(row).__dict__, "unit_name": row["unit_name"]}
-            for row in connection.read(LIST_USERS)]
+            for row in connection.read(LIST_USERS, limit=int(limit), offset=int(offset),
+                                       **scope.parameters())]
 
 
 def authenticate(connection: Connection, username: str, password: str) -> User | None:
@@ -291,18 +296,24 @@ def set_password(connection: Connection, username: str, password: str) -> None:
         raise UnknownUser(f"no user {username!r}: see `lianjian users list`")
 
 
-def disable_user(connection: Connection, username: str) -> None:
-    """Disable the account: its sessions end now and its API tokens stop working."""
-    _set_disabled(connection, username, True)
+def disable_user(connection: Connection, username: str, scope: Scope | None = None) -> None:
+    """Disable the account: its sessions end now and its API tokens stop working.
+
+    With ``scope``, only an account of a unit in it (an administrator's jurisdiction);
+    any other is UnknownUser, like a name that does not exist.
+    """
+    _set_disabled(connection, username, True, scope)
 
 
-def enable_user(connection: Connection, username: str) -> None:
-    _set_disabled(connection, username, False)
+def enable_user(connection: Connection, username: str, scope: Scope | None = None) -> None:
+    _set_disabled(connection, username, False, scope)
 
 
-def _set_disabled(connection: Connection, username: str, disabled: bool) -> None:
+def _set_disabled(connection: Connection, username: str, disabled: bool,
+                  scope: Scope | None) -> None:
     username = (username or "").strip().lower()
-    found = connection.write(SET_DISABLED, username=username, disabled=disabled)
+    found = connection.write(SET_DISABLED, username=username, disabled=disabled,
+                             **(scope or Scope.everything()).parameters())
     if not found or not found[0]["found"]:
         raise UnknownUser(f"no user {username!r}: see `lianjian users list`")
 

@@ -56,6 +56,6 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("profiles", "data.read"),
     NavItem("portraits", "data.read"),
     NavItem("audit", "audit.read"),
-    NavItem("users", "users.manage"),
+    NavItem("users", "users.manage", "/users"),
     NavItem("api", "tokens.own", "/docs"),
 )

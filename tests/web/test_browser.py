@@ -152,3 +152,21 @@ def test_error_pages_are_calm_and_signed_in(live, browser):
     browser.context.clear_cookies()
     answer = page.goto(f"{live.url}/no/such/page")
     assert answer.status == 404 and page.locator(".who-name").count() == 0
+
+
+def test_an_administrator_disables_an_account(live, browser, audit_log):
+    make_user(live.connection, "admin.wang", ("admin",), "J000", "王管理员")
+    make_user(live.connection, "clerk.li", ("investigator",), "J110", "李办事员")
+    make_user(live.connection, "analyst.zhou", ("analyst",), "J200", "周分析员")
+    page = browser.page
+    browser.login(live.url, "admin.wang")
+    assert page.locator("nav.nav a").all_inner_texts() == ["首页", "用户管理", "接口文档"]
+    sections = page.locator(".sections").inner_text()
+    assert "检索" not in sections and "用户管理" in sections, "no case data for the admin"
+    page.click("nav.nav a[href='/users']")
+    assert page.locator("table.grid tbody tr").count() == 3
+    page.locator("tr", has_text="clerk.li").locator("button").click()
+    assert "已停用 clerk.li" in page.locator(".alert-info").inner_text()
+    assert page.locator("tr", has_text="clerk.li").locator(".status").inner_text() == "已停用"
+    browser.shot("users")
+    assert ("user.disable", ["clerk.li"]) in [(e["action"], e["targets"]) for e in audit_log]

@@ -400,3 +400,36 @@ def test_language_switch_sets_a_cookie_and_english_pages(live, client):
                                           "csrf_token": csrf_of(home)}).headers[
         "location"] == "/"
     assert 'lang="zh-CN"' in client.get("/").text, "unknown languages fall back to Chinese"
+
+
+def test_administrators_manage_the_accounts_of_their_jurisdiction(live, client, audit_log):
+    make_user(live.connection, "town.admin", ("admin",), "J100", "镇管理员")
+    make_user(live.connection, "clerk", ("investigator",), "J110")
+    make_user(live.connection, "elsewhere", ("investigator",), "J200")
+    make_user(live.connection, "county.boss", ("supervisor",), "J000")
+    clerk = WebClient(live.url)
+    clerk.login("clerk")
+    assert clerk.get("/users").status_code == 403
+    client.login("town.admin")
+    page = client.get("/users")
+    assert page.status_code == 200
+    assert "clerk" in page.text and "elsewhere" not in page.text and "county.boss" not in page.text
+    listed = client.get("/api/v1/users").json()
+    assert [u["username"] for u in listed["items"]] == ["clerk", "town.admin"]
+    token = csrf_of(page.text)
+    for outside in ("elsewhere", "county.boss", "nobody"):
+        answer = client.post(f"/users/{outside}/disable", data={"csrf_token": token})
+        assert answer.status_code == 404, outside
+        api = client.post(f"/api/v1/users/{outside}/disable", headers={"X-CSRF-Token": token})
+        assert api.status_code == 404 and api.json() == {"error": "页面或对象不存在。"}
+    assert client.post("/users/town.admin/disable", data={"csrf_token": token}
+                       ).status_code == 400
+    done = client.post("/users/clerk/disable", data={"csrf_token": token})
+    assert done.status_code == 303 and done.headers["location"] == "/users?done=disabled&user=clerk"
+    assert clerk.get("/").status_code == 303, "the clerk's open session died"
+    assert "已停用 clerk" in client.get(done.headers["location"]).text
+    assert client.post("/api/v1/users/clerk/enable", headers={"X-CSRF-Token": token}
+                       ).status_code == 204
+    assert clerk.login("clerk").status_code == 303
+    assert [(e["action"], e["targets"]) for e in audit_log if e["action"].startswith("user.")] \
+        == [("user.disable", ["clerk"]), ("user.enable", ["clerk"])]

@@ -10,10 +10,11 @@ from typing import Generic, TypeVar
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from analytics.accounts import create_token, list_tokens, revoke_token
+from analytics.accounts import create_token, list_tokens, list_users, revoke_token
 from analytics.runs import last_loads, last_scans
 from graph.errors import LianjianError
 from web.context import Forbidden, RequestContext, current, require
+from web.routes.users import set_disabled
 
 T = TypeVar("T")
 
@@ -158,3 +159,35 @@ def drop_token(token_id: str, ctx: RequestContext = Depends(require("tokens.own"
     except LianjianError:
         raise HTTPException(404) from None
     ctx.audit("token.revoke", [token_id])
+
+
+class UserRow(BaseModel):
+    username: str
+    display_name: str
+    unit_id: str
+    unit_name: str | None
+    roles: list[str]
+    disabled: bool
+    created_at: dt.datetime | None
+    last_login_at: dt.datetime | None
+
+
+@router.get("/users", response_model=Page[UserRow], tags=["users"])
+def users(limit: int = LIMIT, offset: int = OFFSET,
+          ctx: RequestContext = Depends(require("users.manage"))) -> dict:
+    """Accounts of the administrator's jurisdiction, by user name."""
+    return page(list_users(ctx.connection, ctx.scope, limit + 1, offset), limit, offset)
+
+
+@router.post("/users/{username}/disable", status_code=204, tags=["users"])
+def disable_account(username: str,
+                    ctx: RequestContext = Depends(require("users.manage"))) -> None:
+    """Disable an account: its sessions end now, its tokens stop working (audited)."""
+    set_disabled(ctx, username, True)
+
+
+@router.post("/users/{username}/enable", status_code=204, tags=["users"])
+def enable_account(username: str,
+                   ctx: RequestContext = Depends(require("users.manage"))) -> None:
+    """Enable a disabled account again (audited)."""
+    set_disabled(ctx, username, False)
