@@ -21,7 +21,7 @@ def serve(host: Optional[str] = typer.Option(None, "--host", help="Address to li
     settings = get_settings()
     host, port = host or settings.web_host, port or settings.web_port
     with connect(settings) as connection:
-        connection.ping()   # one line now rather than a traceback at start-up
+        connection.server_info()   # asked once, no retries: one line now if it is down
         if settings.cookie_secure and host not in ("127.0.0.1", "localhost", "::1"):
             typer.echo("note: cookies are Secure: browsers other than on this machine need "
                        "HTTPS (put a TLS reverse proxy in front)", err=True)

@@ -116,3 +116,42 @@ def test_demo_users_one_per_role_with_working_passwords(cli, db):
     new_lines = [line.split() for line in again.output.splitlines()[1:]]
     assert authenticate(db, new_lines[0][1], new_lines[0][2])
     assert authenticate(db, lines[0][1], lines[0][2]) is None, "a rerun resets the passwords"
+
+
+def test_serve_starts_the_workbench_and_stops_on_a_signal(db, neo4j_settings):
+    import signal
+    import time
+
+    import httpx
+    from web_fixtures import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lianjian.cli", "serve", "--port", str(port)], cwd=ROOT,
+        env={**os.environ, **server_environment(neo4j_settings)},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, answer = time.monotonic() + 60, None
+        while time.monotonic() < deadline:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        assert answer is not None and answer.status_code == 200 and "廉鉴" in answer.text
+        assert "server" not in answer.headers
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0]
+    assert f"Lianjian workbench on http://127.0.0.1:{port}/" in output
+    assert process.returncode == 0, output
+
+
+def test_serve_without_a_database_says_so_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lianjian.cli", "serve", "--port", "1"], cwd=ROOT,
+        env={**os.environ, "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: Cannot reach Neo4j at bolt://127.0.0.1:1")
+    assert len(result.stderr.strip().splitlines()) == 1
