@@ -28,7 +28,7 @@ from graph.errors import LianjianError
 
 __all__ = [
     "ROLES", "User", "ApiToken", "AccountError", "UnknownUser", "add_user", "get_user",
-    "list_users", "authenticate", "set_password", "disable_user", "enable_user",
+    "list_users", "authenticate", "verify_password", "set_password", "disable_user", "enable_user",
     "check_password_policy", "unit_name", "top_units", "create_token", "list_tokens", "revoke_token",
     "user_for_token", "hash_token",
 ]
@@ -265,7 +265,7 @@ def list_users(connection: Connection, scope: Scope | None = None, limit: int = 
                                        **scope.parameters())]
 
 
-def authenticate(connection: Connection, username: str, password: str) -> User | None:
+def verify_password(connection: Connection, username: str, password: str) -> User | None:
     """The enabled user whose password this is, else None (same cost either way).
 
     An unknown user, a wrong password and a disabled account are indistinguishable to the
@@ -282,7 +282,14 @@ def authenticate(connection: Connection, username: str, password: str) -> User |
     user = User.from_row(rows[0])
     if HASHER.check_needs_rehash(stored):
         connection.write(REHASH, username=user.username, password_hash=HASHER.hash(password))
-    connection.write(RECORD_LOGIN, username=user.username)
+    return user
+
+
+def authenticate(connection: Connection, username: str, password: str) -> User | None:
+    """``verify_password`` for a sign-in: a success is recorded as the latest sign-in."""
+    user = verify_password(connection, username, password)
+    if user is not None:
+        connection.write(RECORD_LOGIN, username=user.username)
     return user
 
 

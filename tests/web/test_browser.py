@@ -170,3 +170,19 @@ def test_an_administrator_disables_an_account(live, browser, audit_log):
     assert page.locator("tr", has_text="clerk.li").locator(".status").inner_text() == "已停用"
     browser.shot("users")
     assert ("user.disable", ["clerk.li"]) in [(e["action"], e["targets"]) for e in audit_log]
+
+
+def test_my_account_page_makes_a_token_once(live, browser):
+    make_user(live.connection, "zhou.qi", ("investigator",), "J100", "周七")
+    page = browser.page
+    browser.login(live.url, "zhou.qi")
+    page.click("a.who")
+    assert page.locator("h1").inner_text() == "我的账号"
+    page.fill("#label", "每周导出")
+    page.click("form.inline-form button")
+    secret = page.locator("#new-token").inner_text()
+    assert secret.startswith("lj_")
+    assert page.locator("table.grid tbody tr").count() == 1
+    browser.shot("new-token")
+    page.goto(f"{live.url}/account")
+    assert page.locator("#new-token").count() == 0 and secret not in page.content()

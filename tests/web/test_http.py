@@ -2,6 +2,7 @@
 sign-in, CSRF, throttling, timeouts, headers, errors, the API and its tokens, the audit."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -433,3 +434,70 @@ def test_administrators_manage_the_accounts_of_their_jurisdiction(live, client, 
     assert clerk.login("clerk").status_code == 303
     assert [(e["action"], e["targets"]) for e in audit_log if e["action"].startswith("user.")] \
         == [("user.disable", ["clerk"]), ("user.enable", ["clerk"])]
+
+
+def test_changing_my_password_ends_my_other_sessions_and_keeps_this_one(live, client,
+                                                                        audit_log):
+    make_user(live.connection, "me")
+    other = WebClient(live.url)
+    other.login("me")
+    client.login("me")
+    token = csrf_of(client.get("/account").text)
+    wrong = client.post("/account/password", data={
+        "csrf_token": token, "current_password": "not my password",
+        "new_password": "a new long password", "again": "a new long password"})
+    assert wrong.status_code == 400 and "当前口令不正确" in wrong.text
+    mismatch = client.post("/account/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a new long password", "again": "another one entirely"})
+    assert mismatch.status_code == 400 and "不一致" in mismatch.text
+    short = client.post("/account/password", data={
+        "csrf_token": token, "current_password": PASSWORD, "new_password": "short",
+        "again": "short"})
+    assert short.status_code == 400
+    old_cookie = client.cookies["__Host-lianjian"]
+    done = client.post("/account/password", data={
+        "csrf_token": token, "current_password": PASSWORD,
+        "new_password": "a new long password", "again": "a new long password"})
+    assert done.status_code == 303 and done.headers["location"] == "/account?done=password"
+    assert client.cookies["__Host-lianjian"] != old_cookie, "a fresh session for this browser"
+    assert client.get("/account").status_code == 200
+    assert other.get("/").status_code == 303, "the other browser is signed out"
+    assert [e["action"] for e in audit_log if e["action"].startswith("user.")] == [
+        "user.passwd.failed", "user.passwd"]
+
+
+def test_guessing_the_current_password_is_throttled(live, client):
+    make_user(live.connection, "hijacked")
+    client.login("hijacked")
+    token = csrf_of(client.get("/account").text)
+    codes = [client.post("/account/password", data={
+        "csrf_token": token, "current_password": f"guess {i} xxxxxx",
+        "new_password": "a new long password", "again": "a new long password"}).status_code
+        for i in range(6)]
+    assert codes == [400] * 5 + [429]
+
+
+def test_my_tokens_on_the_account_page(live, client, audit_log):
+    make_user(live.connection, "token.owner")
+    client.login("token.owner")
+    token = csrf_of(client.get("/account").text)
+    created = client.post("/account/tokens", data={"csrf_token": token, "label": "周报"})
+    assert created.status_code == 201
+    secret = re.search(r'id="new-token">(lj_[^<]+)<', created.text).group(1)
+    assert WebClient(live.url).get("/api/v1/me", headers={
+        "Authorization": f"Bearer {secret}"}).status_code == 200
+    page = client.get("/account").text
+    assert "周报" in page and secret not in page
+    token_id = secret.split("_")[1]
+    make_user(live.connection, "stranger")
+    stranger = WebClient(live.url)
+    stranger.login("stranger")
+    assert stranger.post(f"/account/tokens/{token_id}/revoke", data={
+        "csrf_token": csrf_of(stranger.get("/").text)}).status_code == 404
+    revoked = client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": token})
+    assert revoked.status_code == 303
+    assert WebClient(live.url).get("/api/v1/me", headers={
+        "Authorization": f"Bearer {secret}"}).status_code == 401
+    assert [e["action"] for e in audit_log if e["action"].startswith("token.")] == [
+        "token.create", "token.revoke"]

@@ -12,10 +12,10 @@ from web_fixtures import WebClient, audit_log, live, make_user, start_app  # noq
 from web.app import create_app
 from web.context import csrf_guard, current, visitor
 from web.permissions import NAVIGATION, PERMISSIONS
-from web.routes import api, auth, docs, home, language, users
+from web.routes import account, api, auth, docs, home, language, users
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-ROUTERS = (api, auth, docs, home, language, users)
+ROUTERS = (account, api, auth, docs, home, language, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
