@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from graph.connection import Connection, connect
 from graph.errors import LianjianError
 from graph.settings import Settings, get_settings
-from web.context import csrf_guard
+from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
 from web.routes import account, api, auth, docs, home, language, users
 from web.security import SecurityHeaders
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None,
                   docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan,
                   dependencies=[Depends(csrf_guard)])
     app.state.settings = settings
+    app.state.jurisdictions = Jurisdictions()
     if connection is not None:
         app.state.connection = connection
     install_error_handlers(app)

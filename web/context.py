@@ -10,6 +10,8 @@ the table in ``web/permissions.py``; ``visitor`` serves the pages shown before s
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,7 +28,8 @@ from web.permissions import permissions_of
 
 __all__ = ["Identity", "RequestContext", "VisitorContext", "identify", "csrf_guard",
            "current", "visitor", "require", "NotAuthenticated", "Forbidden", "CsrfFailed",
-           "session_cookie_name", "PRE_SESSION_COOKIE", "LANGUAGE_COOKIE", "client_address"]
+           "session_cookie_name", "PRE_SESSION_COOKIE", "LANGUAGE_COOKIE", "client_address",
+           "Jurisdictions"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LANGUAGE_COOKIE = "lianjian-lang"
@@ -187,6 +190,33 @@ class VisitorContext:
         return self.t.lang
 
 
+class Jurisdictions:
+    """The scope and unit name of each root unit, re-read after ``ttl_s`` seconds.
+
+    The unit tree changes only when units.csv is loaded again, while every request needs
+    its user's subtree: caching it per root (not per user or session) saves two queries a
+    request and still follows a user moved to another unit at once, since the user's unit
+    is read with the session on every request. A reload of the tree shows within ``ttl_s``.
+    """
+
+    def __init__(self, ttl_s: float = 60.0):
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Scope, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def of(self, connection: Connection, unit_id: str) -> tuple[Scope, str | None]:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(unit_id)
+        if entry and entry[0] > now:
+            return entry[1], entry[2]
+        scope = Scope.of_units(connection, [unit_id])
+        name = unit_name(connection, unit_id)
+        with self._lock:
+            self._entries[unit_id] = (now + self.ttl_s, scope, name)
+        return scope, name
+
+
 def translator(request: Request) -> Translator:
     return Translator(choose_language(request.cookies.get(LANGUAGE_COOKIE)))
 
@@ -199,13 +229,14 @@ def current(request: Request, identity: Identity = Depends(identify)) -> Request
     settings, connection = _app_state(request)
     user = identity.user
     address = client_address(request)
+    scope, name = request.app.state.jurisdictions.of(connection, user.unit_id)
     request.state.context = RequestContext(
-        request=request, user=user, scope=Scope.of_units(connection, [user.unit_id]),
+        request=request, user=user, scope=scope,
         permissions=permissions_of(user.roles), t=translator(request),
         audit=AuditRecorder(connection, user.username, address, identity.via),
         connection=connection, settings=settings,
         csrf_token=identity.session.csrf_token if identity.session else None,
-        via=identity.via, unit_name=unit_name(connection, user.unit_id))
+        via=identity.via, unit_name=name)
     return request.state.context   # error pages raised inside the route show the same header
 
 
