@@ -8,6 +8,7 @@ record is never swallowed: the request fails rather than act unrecorded.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,6 +16,8 @@ from graph.connection import Connection
 from graph.errors import LianjianError
 
 __all__ = ["record_event", "AuditRecorder", "AuditUnavailable"]
+
+log = logging.getLogger("lianjian.web")
 
 
 class AuditUnavailable(LianjianError):
@@ -29,8 +32,12 @@ def record_event(connection: Connection, *, actor: str, action: str,
     except ImportError as error:
         raise AuditUnavailable(f"the audit trail module is missing ({error}): actions that "
                                "must be recorded are refused until it is installed") from None
-    return audit.record(connection, actor=actor, action=action, targets=tuple(targets),
-                        parameters=parameters)
+    try:
+        return audit.record(connection, actor=actor, action=action, targets=tuple(targets),
+                            parameters=parameters)
+    except Exception as error:  # whatever the cause, the action must not go on unrecorded
+        log.exception("the audit trail refused %s by %s", action, actor)
+        raise AuditUnavailable(f"the audit trail refused the record ({error})") from error
 
 
 class AuditRecorder:

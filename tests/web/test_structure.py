@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from web_fixtures import WebClient, audit_log, live, make_user, start_app  # noqa: F401
 
@@ -98,3 +99,33 @@ def test_unsafe_routes_refuse_requests_without_a_csrf_token(live):
                 answer = client.request(method, path, data={"lang": "en"})
                 assert answer.status_code == 403, f"{method} {path}: {answer.status_code}"
     assert signed_in.get("/").status_code == 200
+
+
+def test_the_audit_seam_passes_everything_through_and_fails_closed(monkeypatch):
+    """``web.audit.record_event`` is the one call into ``analytics.audit.record``: it passes
+    the actor, action, targets and parameters (address and channel added) and turns any
+    failure of the trail into a refusal. A stand-in module takes the trail's place here only
+    to see the arguments; tests/web/test_http.py runs the seam against the real trail."""
+    import sys
+    import types
+
+    import analytics
+    from web.audit import AuditRecorder, AuditUnavailable
+
+    calls = []
+    trail = types.ModuleType("analytics.audit")
+    trail.record = lambda connection, **fields: calls.append(fields) or {"seq": 7}
+    monkeypatch.setitem(sys.modules, "analytics.audit", trail)
+    monkeypatch.setattr(analytics, "audit", trail, raising=False)
+    recorder = AuditRecorder(None, "zhang.san", "127.0.0.1", "session")
+    assert recorder("view.profile", ["P1"], {"as_of": "2024-01-01"}) == {"seq": 7}
+    assert calls == [{"actor": "zhang.san", "action": "view.profile", "targets": ("P1",),
+                      "parameters": {"address": "127.0.0.1", "via": "session",
+                                     "as_of": "2024-01-01"}}]
+
+    def refuse(connection, **fields):
+        raise OSError("disk full")
+
+    trail.record = refuse
+    with pytest.raises(AuditUnavailable, match="disk full"):
+        recorder("logout")
