@@ -24,7 +24,9 @@ $(VENV)/.installed: pyproject.toml uv.lock scripts/setup-system.sh
 DEMO := .lianjian/demo/county-2024
 
 # The main job: local Neo4j, a generated county, load, scan, and the scan measured
-# against the county's truth.csv. The database keeps running; `make db-stop` stops it.
+# against the county's truth.csv; then one demo account per role (printed once, passwords
+# new at every run) and the workbench serving the county on http://127.0.0.1:8000/ until
+# Ctrl-C. The database keeps running; `make db-stop` stops it.
 demo: setup
 	$(BIN)/lianjian db start
 	$(BIN)/lianjian db migrate
@@ -33,6 +35,8 @@ demo: setup
 	$(BIN)/lianjian scan
 	$(BIN)/lianjian evaluate $(DEMO)
 	$(BIN)/lianjian db status
+	$(BIN)/lianjian demo-users
+	$(BIN)/lianjian serve
 
 test: setup
 	$(BIN)/pytest

@@ -50,6 +50,21 @@ class Settings(BaseSettings):
     rules_dir: Path | None = Field(None, description="Extra rule YAML files (analysts' rules)")
     batch_size: int = 2000
 
+    # The workbench (web/): where it listens, how long a sign-in lasts, how sign-ins are
+    # throttled (docs/security.md says why these values).
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+    session_idle_s: int = Field(1800, description="Idle timeout of a browser session")
+    session_absolute_s: int = Field(43200, description="Absolute lifetime of a session")
+    login_window_s: int = Field(60, description="Window of the sign-in throttle")
+    login_max_per_account: int = Field(5, description="Failed sign-ins per account per window")
+    login_max_per_address: int = Field(5, description="Failed sign-ins per address per window")
+    cookie_secure: bool = Field(True, description="Secure cookies (off only behind plain "
+                                                  "HTTP on a non-loopback address)")
+    api_token_days: int = Field(90, description="Lifetime of a new API token")
+    timezone: str = Field("Asia/Shanghai", description="Time zone of dates shown in the "
+                                                       "workbench (IANA name)")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import analytics, db, explore, generate, ingest
+from lianjian.commands import analytics, db, explore, generate, ingest, serve, users
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -30,6 +30,9 @@ app.add_typer(analytics.rules_app, name="rules")
 app.add_typer(analytics.alerts_app, name="alerts")
 app.command()(analytics.evaluate)
 app.command()(analytics.schedule)
+app.add_typer(users.app, name="users")
+app.command("demo-users")(users.demo_users)
+app.command()(serve.serve)
 for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
     app.command()(command)
 

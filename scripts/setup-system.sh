@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the project needs, installed only when missing:
 #   Java 17 (Neo4j 5.26 runs on Java 17 or 21 only), Maven (fetches the Neo4j jars),
-#   and Python 3.11 with venv.
+#   Python 3.11 with venv, Chromium (the workbench's browser tests drive it headless; no
+#   browser is ever downloaded by Playwright) and the Noto CJK fonts (Chinese text in the
+#   pages and in the SVG charts the server draws, with no web font fetched from outside).
 set -euo pipefail
 
 need=()
@@ -12,6 +14,9 @@ done
 $java_ok || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v python3.11 >/dev/null || need+=(python3.11 python3.11-venv)
+installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'; }
+installed chromium || need+=(chromium)
+installed fonts-noto-cjk || need+=(fonts-noto-cjk)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 echo "setup: installing Debian packages: ${need[*]}"

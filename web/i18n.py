@@ -1,0 +1,74 @@
+"""Labels in Chinese (default) and English: UI text from the catalogs in ``web/i18n/``,
+names of entity types and properties from the graph model (``graph/model/*.yaml``), so no
+label is written twice.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from graph.model import load_model
+
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "catalog", "Translator", "choose_language"]
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+CATALOG_DIR = Path(__file__).with_name("i18n")
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """The flat ``key: text`` catalog of a language."""
+    return yaml.safe_load((CATALOG_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def choose_language(value: str | None) -> str:
+    """A supported language code, the default for anything else.
+
+    >>> choose_language("en"), choose_language("fr"), choose_language(None)
+    ('en', 'zh', 'zh')
+    """
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+class Translator:
+    """``t(key, **values)`` for one language, plus the model's names of labels and fields.
+
+    >>> t = Translator("en")
+    >>> t("nav.home"), t.label("Unit"), t.field("ScanRun", "started_at")
+    ('Home', 'Public body', 'Started')
+    >>> Translator("zh").label("Unit")
+    '单位'
+    """
+
+    def __init__(self, lang: str):
+        self.lang = choose_language(lang)
+        self.texts = catalog(self.lang)
+        self.fallback = catalog(DEFAULT_LANGUAGE)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.texts.get(key) or self.fallback.get(key) or key
+        return text.format(**values) if values else text
+
+    def term(self, group: str, value: object) -> str:
+        """The catalog's word for a coded value (``status.completed``), else the value.
+
+        >>> Translator("zh").term("status", "completed"), Translator("zh").term("status", "odd")
+        ('已完成', 'odd')
+        """
+        key = f"{group}.{value}"
+        return self.texts.get(key) or self.fallback.get(key) or str(value or "")
+
+    def label(self, node_label: str) -> str:
+        node = load_model().node(node_label)
+        return node.name_zh if self.lang == "zh" else node.name_en
+
+    def field(self, node_label: str, prop: str) -> str:
+        spec = load_model().node(node_label).properties[prop]
+        return spec.zh if self.lang == "zh" else spec.en
+
+    @property
+    def html_lang(self) -> str:
+        return "zh-CN" if self.lang == "zh" else "en"

@@ -1,0 +1,1 @@
+"""One router per resource; each route takes its context from ``web.context``."""
