@@ -10,7 +10,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import analytics, db, explore, ingest
+from lianjian.commands import analytics, audit, db, explore, ingest
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -28,6 +28,7 @@ app.add_typer(analytics.rules_app, name="rules")
 app.add_typer(analytics.alerts_app, name="alerts")
 app.command()(analytics.evaluate)
 app.command()(analytics.schedule)
+app.add_typer(audit.app, name="audit")
 for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
     app.command()(command)
 
