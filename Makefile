@@ -29,6 +29,7 @@ demo: setup
 	$(BIN)/lianjian load $(DEMO) --report-dir .lianjian/demo
 	$(BIN)/lianjian scan
 	$(BIN)/lianjian evaluate $(DEMO)
+	$(BIN)/lianjian rules quality
 	$(BIN)/lianjian db status
 
 test: setup

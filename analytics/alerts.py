@@ -26,7 +26,7 @@ from typing import Any
 
 from analytics.rules.hits import plain
 from analytics.scope import Scope
-from analytics.workflow import OPEN_STATUSES, OUTCOMES, STATUSES, AlertNotFound
+from analytics.workflow import FORMER_ID, OPEN_STATUSES, OUTCOMES, STATUSES, AlertNotFound
 from graph.connection import Connection
 from graph.errors import LianjianError
 
@@ -40,12 +40,17 @@ WORKFLOW_COLUMNS = ("outcome", "assignee", "deadline")
 EXTRA_COLUMNS = ("summary_en", "score", "matching", "first_seen", "last_seen", "decided_at",
                  "unit_ids", "sources")
 
+# Every alert read by get_alert has these keys (None when not set yet).
+ALERT_FIELDS = ("alert_id", "rule_id", "severity", "score", "status", "version", "anchor",
+                "former_ids", "summary_zh", "summary_en", "entity_ids", "unit_ids",
+                "matching", "first_seen", "last_seen", "unmatched_since", "assignee",
+                "assigned_at", "deadline", "outcome", "outcome_reason", "referred_to",
+                "merged_into", "decided_at", "decided_by")
+
 IN_SCOPE = "($scope_units IS NULL OR any(unit IN alert.unit_ids WHERE unit IN $scope_units))"
 FIND_ALERT = f"""
-MATCH (alert:Alert)
-WHERE (alert.alert_id = $alert_id OR $alert_id IN coalesce(alert.former_ids, []))
-  AND {IN_SCOPE}
-WITH alert LIMIT 1
+MATCH (alert:Alert {{alert_id: $alert_id}})
+WHERE {IN_SCOPE}
 """
 
 READ_ALERTS = f"""
@@ -62,6 +67,8 @@ RETURN alert.alert_id AS alert_id, alert.rule_id AS rule_id, alert.severity AS s
        alert.evidence AS evidence
 ORDER BY alert.rule_id, alert.alert_id
 """
+
+ALERT_EXISTS = "MATCH (alert:Alert {alert_id: $alert_id}) RETURN alert.alert_id AS alert_id"
 
 LIST_FILTER = f"""
 MATCH (alert:Alert)
@@ -254,7 +261,7 @@ def get_alert(connection: Connection, alert_id: str, scope: Scope,
     entities (alerts sharing at least min(2, k) identifiers). ``alert_id`` may be a former
     id (before anchors).
     """
-    parameters = {"alert_id": alert_id, **scope.parameters()}
+    parameters = {"alert_id": _current_id(connection, alert_id), **scope.parameters()}
     rows = connection.read(ALERT_LINKS, **parameters)
     if not rows:
         return None
@@ -265,7 +272,11 @@ def get_alert(connection: Connection, alert_id: str, scope: Scope,
     legacy = alert.pop("status_log", None) or []
     alert.pop("_lock", None)
     alert["parameters"] = json.loads(alert.get("parameters") or "{}")
-    alert.setdefault("status", "new")
+    for name in ALERT_FIELDS:
+        alert.setdefault(name, None)
+    alert["status"] = alert["status"] or "new"
+    alert["version"] = alert["version"] or 0
+    alert["former_ids"] = list(alert["former_ids"] or [])
     day = (today or dt.date.today()).isoformat()
     alert["overdue"] = bool(alert.get("status") in OPEN_STATUSES and alert.get("deadline")
                             and alert["deadline"] < day)
@@ -282,6 +293,14 @@ def get_alert(connection: Connection, alert_id: str, scope: Scope,
             "merged_here": row["merged_here"],
             "seen_before": plain(connection.read(SEEN_BEFORE, **parameters)),
             "legacy_log": legacy}
+
+
+def _current_id(connection: Connection, alert_id: str) -> str:
+    """The alert's id now: itself, or the anchor id of an alert it was the former id of."""
+    if connection.read(ALERT_EXISTS, alert_id=alert_id):
+        return alert_id
+    former = connection.read(FORMER_ID, alert_id=alert_id)
+    return former[0]["alert_id"] if former else alert_id
 
 
 def _labels(item: dict[str, Any]) -> None:

@@ -12,7 +12,6 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from analytics.scope import Scope
 from graph.connection import connect
@@ -69,18 +68,16 @@ def list_command(
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     pages = max(1, -(-result["total"] // page_size))
-    table = Table(title=f"{result['total']} alert(s), page {page} of {pages}")
-    for column in ("alert", "severity", "status", "handler", "deadline", "outcome", "summary"):
-        table.add_column(column, overflow="fold")
+    typer.echo(f"{result['total']} alert(s), page {page} of {pages}")
     for item in result["items"]:
-        deadline = (item["deadline"] or "") + (" 逾期 overdue" if item["overdue"] else "")
-        table.add_row(item["alert_id"], item["severity"],
-                      f"{item['status']} {item['status_zh']}"
-                      + ("" if item["matching"] else " (no longer matching)"),
-                      item["assignee"] or "", deadline,
-                      f"{item['outcome']} {item['outcome_zh']}" if item["outcome"] else "",
-                      item["summary_zh"] or "")
-    out.print(table)
+        deadline = (f"  deadline {item['deadline']}" if item["deadline"] else "") + (
+            " 逾期 overdue" if item["overdue"] else "")
+        typer.echo(f"{item['alert_id']}  {item['severity']}  {item['status']} "
+                   f"{item['status_zh']}"
+                   + (f"  handler {item['assignee']}" if item["assignee"] else "") + deadline
+                   + (f"  {item['outcome']} {item['outcome_zh']}" if item["outcome"] else "")
+                   + ("" if item["matching"] else "  (no longer matching 不再命中)"))
+        typer.echo(f"    {item['summary_zh'] or ''}")
 
 
 @alerts_app.command("show")

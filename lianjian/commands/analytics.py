@@ -190,22 +190,25 @@ def quality(
     if as_json:
         typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
         return
-    table = Table(title="rule quality 规则质量 (precision = (属实 + 部分属实) / (属实 + 部分属实 "
-                        "+ 不属实), 95 % Wilson interval)")
-    table.add_column("rule", no_wrap=True)
-    for column in ("raised", "decided", "confirmed", "partly", "unfounded", "precision",
-                   "95 % interval", "median days", "overdue"):
-        table.add_column(column, justify="right")
+    typer.echo(quality_report(figures))
+
+
+def quality_report(figures: list[dict]) -> str:
+    """Plain text, one line per rule, readable in 80 columns and in a log file."""
+    lines = ["rule quality 规则质量: precision = (属实 + 部分属实) / (属实 + 部分属实 + 不属实), "
+             "95 % Wilson interval",
+             f"{'rule':<19}{'raised':>7}{'decided':>8}{'conf':>5}{'part':>5}{'unf':>5}"
+             f"{'precision':>10}{'95 % interval':>14}{'days':>6}{'overdue':>8}"]
     for row in figures:
-        interval = ("" if row["precision"] is None else
+        precision = "–" if row["precision"] is None else f"{row['precision']:.3f}"
+        interval = ("–" if row["precision"] is None else
                     f"{row['precision_low']:.2f}–{row['precision_high']:.2f}")
-        table.add_row(row["rule_id"], str(row["raised"]), str(row["decided"]),
-                      str(row["confirmed"]), str(row["partly_confirmed"]),
-                      str(row["unfounded"]),
-                      "–" if row["precision"] is None else f"{row['precision']:.3f}", interval,
-                      "–" if row["median_days_to_decision"] is None
-                      else f"{row['median_days_to_decision']:g}", str(row["overdue"]))
-    out.print(table)
+        days = row["median_days_to_decision"]
+        lines.append(f"{row['rule_id']:<19}{row['raised']:>7}{row['decided']:>8}"
+                     f"{row['confirmed']:>5}{row['partly_confirmed']:>5}{row['unfounded']:>5}"
+                     f"{precision:>10}{interval:>14}{'–' if days is None else f'{days:g}':>6}"
+                     f"{row['overdue']:>8}")
+    return "\n".join(lines)
 
 
 def evaluate(
