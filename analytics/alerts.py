@@ -113,13 +113,20 @@ RETURN properties(event) AS event ORDER BY event.at, event.audit_seq
 
 ALERT_LINKS = FIND_ALERT + """
 RETURN properties(alert) AS alert,
-       [(alert)-[link:SUCCEEDS]->(old) | old {.alert_id, .status, .outcome, .summary_zh,
-          .matching, shared: link.shared, scan_id: link.scan_id}] AS predecessors,
-       [(new)-[link:SUCCEEDS]->(alert) | new {.alert_id, .status, .outcome, .summary_zh,
-          .matching, shared: link.shared, scan_id: link.scan_id}] AS successors,
-       [(alert)-[:MERGED_INTO]->(target) | target {.alert_id, .status, .outcome}]
-         AS merged_into_alert,
-       [(other)-[:MERGED_INTO]->(alert) | other.alert_id] AS merged_here
+       [(alert)-[link:SUCCEEDS]->(old) WHERE $scope_units IS NULL
+          OR any(unit IN old.unit_ids WHERE unit IN $scope_units) |
+        old {.alert_id, .status, .outcome, .summary_zh, .matching, shared: link.shared,
+             scan_id: link.scan_id}] AS predecessors,
+       [(new)-[link:SUCCEEDS]->(alert) WHERE $scope_units IS NULL
+          OR any(unit IN new.unit_ids WHERE unit IN $scope_units) |
+        new {.alert_id, .status, .outcome, .summary_zh, .matching, shared: link.shared,
+             scan_id: link.scan_id}] AS successors,
+       [(alert)-[:MERGED_INTO]->(target) WHERE $scope_units IS NULL
+          OR any(unit IN target.unit_ids WHERE unit IN $scope_units) |
+        target {.alert_id, .status, .outcome}] AS merged_into_alert,
+       [(other)-[:MERGED_INTO]->(alert) WHERE $scope_units IS NULL
+          OR any(unit IN other.unit_ids WHERE unit IN $scope_units) | other.alert_id]
+         AS merged_here
 """
 
 # Seen before: alerts of the same rule sharing at least min(2, k) identifiers that are

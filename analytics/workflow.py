@@ -282,7 +282,7 @@ def _transition(connection: Connection, alert_id: str, action: str, actor: str, 
                 "to_status": to_status, "actor": actor, "at": now.isoformat(),
                 "audit_seq": audit["seq"], **{k: _plain(v) for k, v in event_fields.items()}}
 
-    with connection.session() as session:
+    with connection._translated(), connection.session() as session:
         return session.execute_write(work)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 
 import pytest
+from fixtures import cli_env  # noqa: F401 - cli_env is a fixture
 
 from analytics.alerts import get_alert, list_alerts
 from analytics.audit import read_log, verify_chain
@@ -221,3 +222,33 @@ def test_an_action_needs_an_actor_and_a_handler(db):
         assign(db, alert_id, actor=" ", assignee="乙")
     with pytest.raises(WorkflowError, match="handler"):
         assign(db, alert_id, actor="甲", assignee="")
+
+
+def test_the_command_line_drives_the_loop(cli_env):
+    from typer.testing import CliRunner
+
+    from lianjian.commands.analytics import app
+
+    alert_id = _alert(cli_env, "bid_rigging:cli")
+    runner = CliRunner()
+
+    def run(*arguments: str):
+        return runner.invoke(app, ["alerts", *arguments, "--as", "张三"])
+
+    assigned = run("assign", alert_id, "--to", "第二纪检组", "--deadline", TODAY.isoformat())
+    assert assigned.exit_code == 0 and "new (预警) → assigned (分办)" in assigned.output
+    early = run("dispose", alert_id, "--outcome", "confirmed")
+    assert isinstance(early.exception, IllegalTransition)
+    assert "is assigned (分办)" in str(early.exception)
+    assert run("verify", alert_id, "--expect", "assigned").exit_code == 0
+    missing = run("dispose", alert_id, "--outcome", "unfounded")
+    assert isinstance(missing.exception, WorkflowError) and "reason" in str(missing.exception)
+    done = run("dispose", alert_id, "--outcome", "unfounded", "--reason", "号码为招标代理")
+    assert done.exit_code == 0 and "unfounded (不属实)" in done.output
+    shown = run("show", alert_id)
+    assert shown.exit_code == 0
+    assert "张三  dispose: verifying → disposed" in shown.output
+    assert "号码为招标代理" in shown.output
+    listed = run("list", "--status", "disposed", "--outcome", "unfounded")
+    assert "1 alert(s)" in listed.output and alert_id in listed.output
+    assert [item["actor"] for item in read_log(cli_env)["items"]] == ["张三"] * 5
