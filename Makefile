@@ -12,10 +12,13 @@ export UV_PYTHON := 3.11
 
 setup: $(VENV)/.installed
 
+# Bytecode is compiled here, once: a machine (or CI) with PYTHONDONTWRITEBYTECODE=1 would
+# otherwise compile pandas and the driver again at every command (`lianjian --help` 2 s).
 $(VENV)/.installed: pyproject.toml uv.lock scripts/setup-system.sh
 	bash scripts/setup-system.sh
 	test -x .tools/bin/uv || (python3.11 -m venv .tools && .tools/bin/pip install -q uv==$(UV_VERSION))
-	.tools/bin/uv sync --frozen --extra dev
+	.tools/bin/uv sync --frozen --extra dev --compile-bytecode
+	$(BIN)/python -m compileall -q -j 0 ingest graph analytics web lianjian synthetic
 	touch $@
 
 DEMO := .lianjian/demo/county-2024

@@ -23,12 +23,14 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import neo4j
-
-from graph.connection import Connection
 from graph.errors import LianjianError
+
+if TYPE_CHECKING:      # annotations only: the command line imports this module at once
+    import neo4j
+
+    from graph.connection import Connection
 
 __all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "record", "verify_chain", "read_log",
            "head", "event_hash", "canonical_json", "default_actor"]

@@ -48,7 +48,7 @@ def dataset_rows(dataset: Path) -> int:
 
 def bench_scale(scale: str, seed: int, data: Path | None, work: Path, peer: bool = True) -> dict:
     if data is None:
-        from ingest.generate import generate
+        from synthetic import generate
 
         data = work / f"{scale}-{seed}"
         if not (data / "persons.csv").exists() and not any(data.glob("*.csv")):

@@ -61,8 +61,8 @@ def profile_rules(connection: Connection) -> dict[str, dict]:
 
 def reference_times(dataset: Path) -> dict[str, float]:
     """Seconds of the reference implementation per rule (its index built once, timed apart)."""
-    from ingest.generate.reference import RULES
-    from ingest.generate.reference_index import Index
+    from synthetic.reference import RULES
+    from synthetic.reference_index import Index
 
     began = time.perf_counter()
     index = Index.from_folder(dataset)
@@ -77,7 +77,7 @@ def reference_times(dataset: Path) -> dict[str, float]:
 def dataset_for(scale: str, seed: int, work: Path, given: dict[str, Path]) -> Path:
     if scale in given:
         return given[scale]
-    from ingest.generate import generate
+    from synthetic import generate
 
     folder = work / f"{scale}-{seed}"
     if not (folder / "truth.csv").is_file():

@@ -7,6 +7,7 @@ therefore idempotent. Values always travel as parameters.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -28,6 +29,18 @@ def batched(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+@dataclass
+class ServerStatus:
+    """Whether a server answers, and what it is (``probe``; ``LocalServer.status``)."""
+
+    running: bool
+    uri: str
+    pid: int | None = None
+    version: str | None = None
+    edition: str | None = None
+    detail: str = ""
 
 
 SERVER_COMPONENTS = (
@@ -150,18 +163,14 @@ def connect(settings: Settings | None = None) -> Connection:
     if settings.uses_remote_server:
         return Connection(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
                           settings.neo4j_database)
-    from graph.local_server import LocalServer
-
-    server = LocalServer(settings)
-    password = settings.neo4j_password or server.password()
+    password = settings.neo4j_password or settings.local_password()
     return Connection(settings.local_uri, settings.neo4j_user, password,
                       settings.neo4j_database)
 
 
-def probe(uri: str, user: str, password: str | None, database: str, pid: int | None = None):
+def probe(uri: str, user: str, password: str | None, database: str,
+          pid: int | None = None) -> ServerStatus:
     """Status of the server at ``uri``: running, version and edition, or the cause if not."""
-    from graph.local_server import ServerStatus
-
     try:
         with Connection(uri, user, password, database) as connection:
             info = connection.server_info()

@@ -14,9 +14,9 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
+from graph.connection import ServerStatus, probe
 from graph.errors import SetupError
 from graph.neo4j_install import find_java, install_server, server_lib
 from graph.settings import NEO4J_VERSION, Settings
@@ -56,16 +56,6 @@ FAILURE_PATTERNS = [
 ]
 
 
-@dataclass
-class ServerStatus:
-    running: bool
-    uri: str
-    pid: int | None = None
-    version: str | None = None
-    edition: str | None = None
-    detail: str = ""
-
-
 class LocalServer:
     """The project's own Neo4j under ``settings.home``."""
 
@@ -77,15 +67,17 @@ class LocalServer:
         self.data = self.root / "data"
         self.logs = self.root / "logs"
         self.pid_file = self.root / "run" / "neo4j.pid"
-        self.password_file = self.home / "password"
+        self.password_file = settings.local_password_file
 
     # -- credentials -------------------------------------------------------------------
     def password(self) -> str | None:
-        return self.password_file.read_text().strip() if self.password_file.exists() else None
+        return self.settings.local_password()
 
     def _create_password(self) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
-        password = secrets.token_urlsafe(18)
+        # Hex, not token_urlsafe: a password starting with "-" (1 start in 64) is read by
+        # neo4j-admin as an option, and the first start fails.
+        password = secrets.token_hex(18)
         fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")
@@ -127,10 +119,10 @@ class LocalServer:
                              + " ".join(result.stderr.split())[-200:])
 
     def _check_port_free(self) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
-                probe.bind(("127.0.0.1", self.settings.bolt_port))
+                sock.bind(("127.0.0.1", self.settings.bolt_port))
             except OSError:
                 raise SetupError(self._cause(FAILURE_PATTERNS[0][1])) from None
 
@@ -215,8 +207,6 @@ class LocalServer:
         return f"killed (pid {pid}) after {timeout_s:.0f} s without a clean shutdown"
 
     def status(self) -> ServerStatus:
-        from graph.connection import probe  # late import: connection imports settings only
-
         pid = self.pid()
         uri = self.settings.local_uri
         if pid is None:

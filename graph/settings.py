@@ -74,6 +74,16 @@ class Settings(BaseSettings):
     def local_uri(self) -> str:
         return f"bolt://127.0.0.1:{self.bolt_port}"
 
+    @property
+    def local_password_file(self) -> Path:
+        """Where the local server's password is kept (made at its first start, mode 0600)."""
+        return self.home.resolve() / "password"
+
+    def local_password(self) -> str | None:
+        """The local server's password, or None before its first start."""
+        path = self.local_password_file
+        return path.read_text().strip() if path.exists() else None
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -2,6 +2,8 @@
 
 Each command group lives in its own module under ``lianjian/commands``; this file only
 assembles them and turns Lianjian's errors into one line on stderr and exit status 1.
+Command modules import the driver, pandas, networkx and scikit-learn inside the commands
+that need them, so ``lianjian --help`` answers at once (tests/test_cli.py checks it).
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import analytics, audit, db, explore, ingest
+from lianjian.commands import analytics, audit, db, explore, generate, ingest
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -22,7 +24,7 @@ app.add_typer(db.app, name="db")
 app.command()(ingest.load)
 app.add_typer(ingest.map_app, name="map")
 app.command("import")(ingest.import_data)
-app.command("generate")(ingest.generate_dataset)
+app.command("generate")(generate.generate_dataset)
 app.command()(analytics.scan)
 app.add_typer(analytics.rules_app, name="rules")
 app.add_typer(analytics.alerts_app, name="alerts")

@@ -121,12 +121,14 @@ def anchor_parts(rule: Rule, evidence: list[dict[str, Any]], facts: dict[str, An
 
     A role gives the sorted keys of its evidence items (``contract=K1``, several joined by
     ``,``); ``a|b`` the first role the hit has; ``facts.x`` the fact. A term with no value
-    is an error naming the rule: an alert must never get an empty identity.
+    is an error naming the rule: an alert must never get an empty identity. The clause only
+    chooses the terms: two clauses with the same terms (a supplier matched through an
+    official's contact or a relative's) are one alert.
     """
-    clause, terms = rule.anchor_terms(facts)
+    _, terms = rule.anchor_terms(facts)
     if terms is None:
         return None
-    parts = [f"clause={clause}"] if clause else []
+    parts = []          # the clause is not part of the id: it may only pick the sentence
     for term in terms:
         if term.startswith("facts."):
             value = facts.get(term.removeprefix("facts."))

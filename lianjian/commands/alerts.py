@@ -13,8 +13,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
-from analytics.scope import Scope
-from graph.connection import connect
+from lianjian.commands import connect
 from lianjian.commands.audit import acting, as_option, audited
 
 console = Console(stderr=True)
@@ -24,6 +23,8 @@ alerts_app = typer.Typer(help="Alerts (预警): list, show, export, and move the
                               "预警 → 分办 → 核查 → 处置.", no_args_is_help=True)
 
 EXPECT_HELP = "Refuse unless the alert is in this status now (what you saw)"
+# GB18030 encodes every Unicode character, so no name is lost for older Excel and WPS.
+EXPORT_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -52,7 +53,7 @@ def list_command(
 ) -> None:
     """List alerts with their status, handler, deadline and outcome."""
     from analytics.alerts import list_alerts
-    from analytics.scope import units_with_subunits
+    from analytics.scope import Scope, units_with_subunits
 
     with connect() as connection:
         units = units_with_subunits(connection, _split(unit)) if _split(unit) else None
@@ -85,6 +86,7 @@ def show(alert_id: str, as_json: bool = typer.Option(False, "--json", help="Prin
          actor: Optional[str] = as_option()) -> None:
     """One alert: evidence with its sources, decisions, evidence changes, predecessors."""
     from analytics.alerts import get_alert
+    from analytics.scope import Scope
     from analytics.workflow import AlertNotFound
 
     with connect() as connection:
@@ -263,6 +265,10 @@ def export(
     include_all: bool = typer.Option(False, "--all",
                                      help="Include alerts that no longer match"),
     rule: list[str] = typer.Option(None, "--rule", "-r", help="Only these rules"),
+    excel: bool = typer.Option(False, "--excel", help="CSV for Excel on Chinese Windows: "
+                               "UTF-8 with a byte-order mark (same as --encoding utf-8-sig)"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="utf-8, utf-8-sig or gb18030 "
+                                 "(older Excel and WPS)"),
     actor: Optional[str] = as_option(),
 ) -> None:
     """Write alerts as CSV or JSON: alert_id,rule_id,severity,status,entity_ids,summary,
@@ -271,15 +277,21 @@ def export(
 
     if format not in ("csv", "json"):
         raise typer.BadParameter("use --format csv or --format json")
+    if excel and format != "csv":
+        raise typer.BadParameter("--excel writes CSV: use it with --format csv")
+    encoding = "utf-8-sig" if excel else encoding.lower()
+    if encoding not in EXPORT_ENCODINGS:
+        raise typer.BadParameter(f"use --encoding {', '.join(EXPORT_ENCODINGS)}")
     with connect() as connection:
         rows = read_alerts(connection, include_all, _split(rule))
         text = export_alerts(rows, format)
         event = audited(connection, actor, "alerts.export", [row["alert_id"] for row in rows],
                         {"format": format, "all": include_all or None, "rule": _split(rule),
-                         "alerts": len(rows), "out": str(output) if output else None})
+                         "alerts": len(rows), "out": str(output) if output else None,
+                         "encoding": encoding})
     if output:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"wrote {output} ({len(rows)} alerts; audit event {event['seq']} "
-                      f"{event['hash'][:16]})")
+        output.write_bytes(text.encode(encoding))
+        console.print(f"wrote {output} ({len(rows)} alerts, {encoding}; audit event "
+                      f"{event['seq']} {event['hash'][:16]})")
     else:
-        typer.echo(text, nl=False)
+        typer.echo(text.encode(encoding), nl=False)

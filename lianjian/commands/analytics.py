@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graph.connection import connect
 from graph.errors import LianjianError
+from lianjian.commands import connect
 from lianjian.commands.alerts import alerts_app
 from lianjian.commands.audit import acting, as_option
 

@@ -8,14 +8,16 @@ appended to the hash-chained trail (``analytics.audit``, docs/audit.md).
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from analytics.audit import AuditError, default_actor, head, read_log, record, verify_chain
-from graph.connection import Connection, connect
+from lianjian.commands import connect
+
+if TYPE_CHECKING:
+    from graph.connection import Connection
 
 __all__ = ["app", "AS_HELP", "as_option", "acting", "audited"]
 
@@ -33,12 +35,16 @@ def as_option() -> Any:
 
 def acting(actor: str | None) -> str:
     """``--as`` when given, else the OS user."""
+    from analytics.audit import default_actor
+
     return (actor or "").strip() or default_actor()
 
 
 def audited(connection: Connection, actor: str | None, action: str, targets=(),
             parameters: dict | None = None) -> dict:
     """Append the command's own read or export to the trail; returns ``{seq, hash, at}``."""
+    from analytics.audit import record
+
     return record(connection, actor=acting(actor), action=action, targets=targets,
                   parameters={key: value for key, value in (parameters or {}).items()
                               if value not in (None, [], "")})
@@ -47,6 +53,8 @@ def audited(connection: Connection, actor: str | None, action: str, targets=(),
 @app.command("verify")
 def verify() -> None:
     """Recompute the chain from the first event; name the first broken or missing one."""
+    from analytics.audit import AuditError, verify_chain
+
     with connect() as connection:
         result = verify_chain(connection)
     if not result["ok"]:
@@ -59,6 +67,8 @@ def verify() -> None:
 @app.command("head")
 def show_head() -> None:
     """Print the last seq and hash (what an exported report carries)."""
+    from analytics.audit import head
+
     with connect() as connection:
         last = head(connection)
     typer.echo(f"{last['seq']} {last['hash']}")
@@ -78,6 +88,8 @@ def log(
     reader: Optional[str] = as_option(),
 ) -> None:
     """Read the audit log, newest first (reading it is itself recorded)."""
+    from analytics.audit import read_log
+
     with connect() as connection:
         result = read_log(connection, actor=actor, target=target, since=since, action=action,
                           page=page, limit=limit)

@@ -1,21 +1,29 @@
-"""``lianjian db``: the local Neo4j (start, stop, status, wipe) and the schema (migrate)."""
+"""``lianjian db``: the local Neo4j (start, stop, status, wipe) and the schema (migrate).
+
+The server, the driver and the settings are imported inside the commands (see
+``lianjian.commands``): ``--help`` needs none of them.
+"""
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import typer
 
-from graph.connection import connect, probe
 from graph.errors import SetupError
-from graph.local_server import LocalServer
-from graph.migrate import migrate as apply_schema
-from graph.settings import get_settings
+from lianjian.commands import connect
+
+if TYPE_CHECKING:
+    from graph.local_server import LocalServer
 
 app = typer.Typer(help="Manage the database: the local Neo4j and its schema.",
                   no_args_is_help=True)
 
 
 def _local() -> LocalServer:
+    from graph.local_server import LocalServer
+    from graph.settings import get_settings
+
     settings = get_settings()
     if settings.uses_remote_server:
         raise SetupError(f"NEO4J_URI is set ({settings.neo4j_uri}): this command manages "
@@ -41,6 +49,10 @@ def stop() -> None:
 @app.command()
 def status() -> None:
     """Report whether the database answers, with its version; exit 1 when it is down."""
+    from graph.connection import probe
+    from graph.local_server import LocalServer
+    from graph.settings import get_settings
+
     settings = get_settings()
     if settings.uses_remote_server:
         state = probe(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
@@ -67,6 +79,8 @@ def wipe(yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmat
 @app.command()
 def migrate() -> None:
     """Create the model's constraints and indexes (idempotent) and record the version."""
+    from graph.migrate import migrate as apply_schema
+
     with connect() as connection:
         result = apply_schema(connection)
     changed = "recorded" if result["version_changed"] else "unchanged"

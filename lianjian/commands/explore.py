@@ -2,7 +2,8 @@
 
 Thin commands over ``analytics``: they parse arguments, call one function and print its
 result as text (or ``--json`` for other tools). Every path step and profile row prints the
-source file and row it rests on.
+source file and row it rests on. Tables print through ``lianjian.printing``; the analytics
+modules (pandas, networkx) are imported inside the commands.
 """
 from __future__ import annotations
 
@@ -11,14 +12,11 @@ import json
 from contextlib import closing
 from typing import Any, Optional
 
-import pandas as pd
 import typer
 
-from analytics.paths import DEFAULT_PATH_TYPES, MAX_HOPS, all_short_paths, shortest_paths
-from analytics.portraits import region_portrait, unit_portrait
-from analytics.profiles import integrity_profile
-from analytics.timeline import entity_timeline
-from graph.connection import connect
+from lianjian.commands import connect
+from lianjian.printing import cell, yuan_short
+from lianjian.printing import print_table as _table
 from lianjian.commands.audit import as_option, audited
 
 __all__ = ["paths", "profile", "portrait", "timeline"]
@@ -35,6 +33,8 @@ def _date(text: str | None, option: str) -> dt.date | None:
 
 
 def _jsonable(value: Any) -> Any:
+    import pandas as pd   # loaded already by the analytics call that made ``value``
+
     if isinstance(value, pd.DataFrame):
         return [_jsonable(row) for row in value.to_dict("records")]
     if isinstance(value, dict):
@@ -56,20 +56,11 @@ def _echo_json(value: Any) -> None:
     typer.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2))
 
 
-def _table(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    typer.secho(f"\n{title} ({len(frame)})", bold=True)
-    if frame.empty:
-        typer.echo("  none")
-        return
-    shown = frame[[c for c in columns if c in frame.columns]]
-    typer.echo(shown.to_string(index=False, na_rep=""))
-
-
 def paths(
     a: str = typer.Argument(..., help="Key of the first entity (id_number, credit_code, "
                                       "unit_id, contract_id, account_no...)"),
     b: str = typer.Argument(..., help="Key of the second entity"),
-    max_hops: int = typer.Option(4, "--max-hops", min=1, max=MAX_HOPS, help="Longest path"),
+    max_hops: int = typer.Option(4, "--max-hops", min=1, help="Longest path (at most 6)"),
     at: Optional[str] = typer.Option(None, "--at", help="Only ties valid on this date "
                                                          "(YYYY-MM-DD)"),
     every: bool = typer.Option(False, "--all", help="Every simple path up to --max-hops, "
@@ -81,6 +72,8 @@ def paths(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Hidden relationships (隐性关联): how two entities are connected, step by step."""
+    from analytics.paths import DEFAULT_PATH_TYPES, all_short_paths, shortest_paths
+
     search = all_short_paths if every else shortest_paths
     try:
         with closing(connect()) as connection:
@@ -99,7 +92,7 @@ def paths(
     for number, steps in enumerate(found, 1):
         typer.secho(f"path {number} ({len(steps)} hops)", bold=True)
         for step in steps:
-            detail = ", ".join(f"{k}={v}" for k, v in step["properties"].items()
+            detail = ", ".join(f"{k}={cell(v, k)}" for k, v in step["properties"].items()
                                if v not in (None, "", []))
             arrow = (f"-{step['type']}->" if step["direction"] == "->"
                      else f"<-{step['type']}-")
@@ -119,6 +112,8 @@ def profile(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Integrity profile (廉政档案) of one official, with a risk score traced item by item."""
+    from analytics.profiles import integrity_profile
+
     with closing(connect()) as connection:
         result = integrity_profile(connection, id_number, as_of=_date(as_of, "--as-of"))
         audited(connection, actor, "profile.read", [id_number], {"as_of": as_of})
@@ -160,6 +155,8 @@ def portrait(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Unit portrait (政治生态画像): alerts, top risks, trend, methods, supplier concentration."""
+    from analytics.portraits import region_portrait, unit_portrait
+
     try:
         with closing(connect()) as connection:
             result = (region_portrait(connection, unit_id) if region else
@@ -177,8 +174,8 @@ def portrait(
     _table("Units 单位", result["units"],
            ["unit_id", "name", "level", "alerts", "contracts", "contract_amount", "officials"])
     by_rule = result["alerts_by_rule"]
-    by_rule = by_rule.reset_index() if not by_rule.empty else pd.DataFrame()
-    _table("Alerts by rule 预警（按规则）", by_rule, list(by_rule.columns))
+    by_rule = by_rule.reset_index() if not by_rule.empty else []
+    _table("Alerts by rule 预警（按规则）", by_rule, None)
     _table("Top risks 风险人员", result["top_risks"],
            ["name", "id_number", "posts", "risk", "alerts"])
     _table("Trend 趋势", result["trend"], ["month", "alerts_first_seen",
@@ -188,9 +185,9 @@ def portrait(
     concentration = result["supplier_concentration"]
     typer.secho(f"\nSupplier concentration 供应商集中度: HHI {concentration['hhi']:g}, "
                 f"top-5 share {concentration['top_share']:.1%}, "
-                f"{concentration['supplier_count']} suppliers", bold=True)
-    typer.echo(concentration["suppliers"].to_string(index=False)
-               if not concentration["suppliers"].empty else "  none")
+                f"{concentration['supplier_count']} suppliers, "
+                f"total 合同总额 {yuan_short(concentration.get('total_amount'))}", bold=True)
+    _table("Suppliers 供应商", concentration["suppliers"], None)
 
 
 def timeline(
@@ -201,6 +198,8 @@ def timeline(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Timeline (时间线) of an entity's ties and flows, in date order."""
+    from analytics.timeline import entity_timeline
+
     with closing(connect()) as connection:
         frame = entity_timeline(connection, key, start=_date(start, "--from"),
                                 end=_date(end, "--to"))

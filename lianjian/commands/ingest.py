@@ -1,4 +1,4 @@
-"""``lianjian load``, ``import``, ``generate`` and ``map``: getting data into the graph."""
+"""``lianjian load``, ``import`` and ``map``: getting data into the graph."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from graph.connection import connect
+from lianjian.commands import connect
 
 console = Console(stderr=True)
 
@@ -131,20 +131,3 @@ def import_data(
         console.print(f"  … {len(imported.skipped) - 50} more skipped items")
     console.print(f"  skipped {len(imported.skipped)} items in all")
 
-
-def generate_dataset(
-    scale: str = typer.Option("county", help="town | county | province-slice"),
-    seed: int = typer.Option(1, help="Random seed: the same seed writes the same dataset"),
-    out: Path = typer.Option(..., "--out", help="Folder to write the tables and truth.csv into"),
-) -> None:
-    """Write a realistic county dataset with planted cases of all ten rules (truth.csv)."""
-    from ingest.generate import generate
-
-    if scale not in ("town", "county", "province-slice"):
-        raise typer.BadParameter("--scale must be town, county or province-slice")
-    summary = generate(scale=scale, seed=seed, out_dir=out)
-    console.print(f"wrote {out} ({scale}, seed {seed})")
-    for table, rows in summary.tables.items():
-        console.print(f"  {table:<20} {rows:>7} rows")
-    cases = ", ".join(f"{rule} {count}" for rule, count in summary.cases.items())
-    console.print(f"  planted cases: {cases}")
