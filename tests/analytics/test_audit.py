@@ -133,3 +133,21 @@ def test_the_command_line_records_who_read_whom(cli_env, tmp_path):
         "paths.read", "timeline.read", "profile.read"]
     assert read_log(cli_env, action="audit.read")["items"][0]["actor"] == "督查"
     assert runner.invoke(app, ["audit", "head"]).output.split()[0] == "7"
+
+
+@pytest.mark.parametrize("command", [["alerts", "list"], ["alerts", "show"], ["alerts", "assign"],
+                                     ["alerts", "dispose"], ["rules", "quality"],
+                                     ["audit", "verify"], ["audit", "log"], ["audit", "head"]])
+def test_help_of_the_lifecycle_commands_imports_no_driver(command):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import sys\nfrom lianjian.cli import app\ntry:\n"
+              f"    app({command!r} + ['--help'])\nexcept SystemExit as stop:\n"
+              "    assert stop.code == 0, stop.code\n"
+              "print(sorted(name for name in ('neo4j', 'pandas', 'networkx') "
+              "if name in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
