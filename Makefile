@@ -34,6 +34,7 @@ demo: setup
 	$(BIN)/lianjian load $(DEMO) --report-dir .lianjian/demo
 	$(BIN)/lianjian scan
 	$(BIN)/lianjian evaluate $(DEMO)
+	$(BIN)/lianjian rules quality
 	$(BIN)/lianjian db status
 	$(BIN)/lianjian demo-users
 	$(BIN)/lianjian serve

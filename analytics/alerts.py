@@ -1,147 +1,165 @@
-"""Alerts (预警): written once per fingerprint, kept forever, exported, moved through a workflow.
+"""Alerts (预警) as readers see them: exported, listed, shown with evidence and history.
 
-An alert's id is a fingerprint of its rule and evidence identifiers, so a re-scan finds the
-same alert instead of writing a duplicate; an alert that no longer matches is flagged
-``matching = false`` but never deleted, and its workflow status is kept. The workflow is
-预警 → 分办 → 核查 → 处置 (new → assigned → verifying → disposed).
+An alert's id comes from its rule's anchor (what one alert is, docs/workflow.md), so a
+re-scan finds the same alert while its evidence grows or shrinks; an alert that no longer
+matches is flagged ``matching = false`` but never deleted. Its workflow (预警 → 分办 → 核查 →
+处置) is ``analytics.workflow``; what a scan writes is ``analytics.alert_writes``.
+
+Every read takes a ``Scope`` and filters inside Cypher with
+``$scope_units IS NULL OR any(u IN alert.unit_ids WHERE u IN $scope_units)``: an alert is in
+a reader's jurisdiction when one of the units it concerns is (``unit_ids``: its evidence
+units, the buyers of its contracts and of its tenders' contracts, the issuers of its
+payments, the units of its positions).
 
 The export is the interface every evaluation uses (``shared/spec/rules.md``): the columns
-``alert_id,rule_id,severity,status,entity_ids,summary`` first, then extras.
+``alert_id,rule_id,severity,status,entity_ids,summary`` first, then the decision
+(``outcome,assignee,deadline``), then extras.
 """
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
-from analytics.rules.hits import Hit
-from analytics.rules.rule import Rule
+from analytics.rules.hits import plain
+from analytics.scope import Scope
+from analytics.workflow import FORMER_ID, OPEN_STATUSES, OUTCOMES, STATUSES, AlertNotFound
 from graph.connection import Connection
 from graph.errors import LianjianError
 
-__all__ = ["STATUSES", "STATUS_ZH", "EXPORT_COLUMNS", "write_alerts", "existing_alerts",
-           "mark_unmatched", "read_alerts", "export_alerts", "set_alert_status",
-           "AlertNotFound"]
+__all__ = ["STATUSES", "STATUS_ZH", "OUTCOMES", "EXPORT_COLUMNS", "WORKFLOW_COLUMNS",
+           "EXTRA_COLUMNS", "SORTS", "read_alerts", "export_alerts", "list_alerts",
+           "get_alert", "AlertNotFound"]
 
-STATUSES = ("new", "assigned", "verifying", "disposed")
-STATUS_ZH = {"new": "预警", "assigned": "分办", "verifying": "核查", "disposed": "处置"}
+STATUS_ZH = {code: label["zh"] for code, label in STATUSES.items()}
 EXPORT_COLUMNS = ("alert_id", "rule_id", "severity", "status", "entity_ids", "summary")
-EXTRA_COLUMNS = ("summary_en", "score", "matching", "first_seen", "last_seen", "sources")
+WORKFLOW_COLUMNS = ("outcome", "assignee", "deadline")
+EXTRA_COLUMNS = ("summary_en", "score", "matching", "first_seen", "last_seen", "decided_at",
+                 "unit_ids", "sources")
 
-EXISTING_ALERTS = """
-UNWIND $alert_ids AS alert_id
-MATCH (alert:Alert {alert_id: alert_id})
-RETURN alert.alert_id AS alert_id, alert.matching AS matching
+# Every alert read by get_alert has these keys (None when not set yet).
+ALERT_FIELDS = ("alert_id", "rule_id", "severity", "score", "status", "version", "anchor",
+                "former_ids", "summary_zh", "summary_en", "entity_ids", "unit_ids",
+                "matching", "first_seen", "last_seen", "unmatched_since", "assignee",
+                "assigned_at", "deadline", "outcome", "outcome_reason", "referred_to",
+                "merged_into", "decided_at", "decided_by")
+
+IN_SCOPE = "($scope_units IS NULL OR any(unit IN alert.unit_ids WHERE unit IN $scope_units))"
+FIND_ALERT = f"""
+MATCH (alert:Alert {{alert_id: $alert_id}})
+WHERE {IN_SCOPE}
 """
 
-# One transaction per batch: upsert the alert, link it to this scan, redraw its evidence.
-UPSERT_ALERTS = """
-MATCH (scan:ScanRun {scan_id: $scan_id})
-UNWIND $rows AS row
-MERGE (alert:Alert {alert_id: row.alert_id})
-ON CREATE SET alert.status = 'new', alert.first_seen = datetime($now),
-              alert.first_scan = $scan_id
-SET alert.rule_id = row.rule_id, alert.severity = row.severity, alert.score = row.score,
-    alert.summary_zh = row.summary_zh, alert.summary_en = row.summary_en,
-    alert.entity_ids = row.entity_ids, alert.parameters = row.parameters,
-    alert.evidence = row.evidence, alert.last_seen = datetime($now), alert.matching = true,
-    alert.last_scan = $scan_id
-MERGE (scan)-[:RAISED]->(alert)
-WITH alert, row
-CALL {
-  WITH alert
-  MATCH (alert)-[old:EVIDENCE]->()
-  DELETE old
-}
-WITH alert, row
-UNWIND row.links AS link
-MATCH (entity) WHERE elementId(entity) = link.element_id
-MERGE (alert)-[evidence:EVIDENCE {role: link.role}]->(entity)
-"""
-
-# Alerts of the scanned rules (and scope) this scan did not find again.
-MARK_UNMATCHED = """
-MATCH (alert:Alert)
-WHERE alert.rule_id IN $rule_ids AND alert.matching = true AND alert.last_scan <> $scan_id
-  AND ($unit_ids IS NULL
-       OR EXISTS { (alert)-[:EVIDENCE]->(unit:Unit) WHERE unit.unit_id IN $unit_ids })
-SET alert.matching = false, alert.unmatched_since = datetime($now)
-RETURN alert.rule_id AS rule_id, count(*) AS alerts
-"""
-
-READ_ALERTS = """
+READ_ALERTS = f"""
 MATCH (alert:Alert)
 WHERE ($include_unmatched OR alert.matching = true)
-  AND ($rule_ids IS NULL OR alert.rule_id IN $rule_ids)
+  AND ($rule_ids IS NULL OR alert.rule_id IN $rule_ids) AND {IN_SCOPE}
 RETURN alert.alert_id AS alert_id, alert.rule_id AS rule_id, alert.severity AS severity,
-       alert.status AS status, alert.entity_ids AS entity_ids,
-       alert.summary_zh AS summary, alert.summary_en AS summary_en, alert.score AS score,
-       alert.matching AS matching, toString(alert.first_seen) AS first_seen,
-       toString(alert.last_seen) AS last_seen, alert.evidence AS evidence
+       coalesce(alert.status, 'new') AS status, alert.entity_ids AS entity_ids,
+       alert.summary_zh AS summary, alert.outcome AS outcome, alert.assignee AS assignee,
+       toString(alert.deadline) AS deadline, alert.summary_en AS summary_en,
+       alert.score AS score, alert.matching AS matching,
+       toString(alert.first_seen) AS first_seen, toString(alert.last_seen) AS last_seen,
+       toString(alert.decided_at) AS decided_at, alert.unit_ids AS unit_ids,
+       alert.evidence AS evidence
 ORDER BY alert.rule_id, alert.alert_id
 """
 
-SET_STATUS = """
-MATCH (alert:Alert {alert_id: $alert_id})
-WITH alert, alert.status AS previous
-SET alert.status = $status,
-    alert.status_log = coalesce(alert.status_log, [])
-                       + [toString(datetime()) + ' ' + previous + '→' + $status
-                          + CASE WHEN $note IS NULL THEN '' ELSE ' ' + $note END]
-RETURN previous
+ALERT_EXISTS = "MATCH (alert:Alert {alert_id: $alert_id}) RETURN alert.alert_id AS alert_id"
+
+LIST_FILTER = f"""
+MATCH (alert:Alert)
+WHERE {IN_SCOPE}
+  AND ($statuses IS NULL OR coalesce(alert.status, 'new') IN $statuses)
+  AND ($rule_ids IS NULL OR alert.rule_id IN $rule_ids)
+  AND ($unit_ids IS NULL OR any(unit IN alert.unit_ids WHERE unit IN $unit_ids))
+  AND ($severities IS NULL OR alert.severity IN $severities)
+  AND ($outcomes IS NULL OR alert.outcome IN $outcomes)
+  AND ($assignee IS NULL OR alert.assignee = $assignee)
+  AND ($matching IS NULL OR alert.matching = $matching)
+  AND ($since IS NULL OR alert.first_seen >= datetime($since))
+  AND (NOT $overdue OR (alert.status IN $open AND alert.deadline < date($today)))
 """
 
-ALERT_STATUS = "MATCH (alert:Alert {alert_id: $alert_id}) RETURN alert.status AS status"
+SEVERITY_RANK = ("CASE alert.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 "
+                 "WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END")
+# Sort keys a caller may name (a leading '-' sorts descending); never text from a request.
+SORTS = {"last_seen": "alert.last_seen", "first_seen": "alert.first_seen",
+         "score": "alert.score", "severity": SEVERITY_RANK, "deadline": "alert.deadline",
+         "decided_at": "alert.decided_at", "rule_id": "alert.rule_id",
+         "status": "alert.status", "alert_id": "alert.alert_id"}
 
+LIST_ITEMS = """
+RETURN alert.alert_id AS alert_id, alert.rule_id AS rule_id, alert.severity AS severity,
+       alert.score AS score, coalesce(alert.status, 'new') AS status,
+       alert.summary_zh AS summary_zh, alert.summary_en AS summary_en,
+       alert.entity_ids AS entity_ids, alert.unit_ids AS unit_ids, alert.anchor AS anchor,
+       alert.matching AS matching, toString(alert.first_seen) AS first_seen,
+       toString(alert.last_seen) AS last_seen, alert.assignee AS assignee,
+       toString(alert.deadline) AS deadline,
+       (alert.status IN $open AND alert.deadline < date($today)) AS overdue,
+       alert.outcome AS outcome, alert.outcome_reason AS outcome_reason,
+       toString(alert.decided_at) AS decided_at, alert.decided_by AS decided_by,
+       coalesce(alert.version, 0) AS version
+"""
 
-class AlertNotFound(LianjianError):
-    """No alert has the given id."""
+ALERT_EVENTS = FIND_ALERT + """
+MATCH (alert)-[:HAS_EVENT]->(event:AlertEvent)
+RETURN properties(event) AS event ORDER BY event.at, event.audit_seq
+"""
 
+ALERT_LINKS = FIND_ALERT + """
+RETURN properties(alert) AS alert,
+       [(alert)-[link:SUCCEEDS]->(old) WHERE $scope_units IS NULL
+          OR any(unit IN old.unit_ids WHERE unit IN $scope_units) |
+        old {.alert_id, .status, .outcome, .summary_zh, .matching, shared: link.shared,
+             scan_id: link.scan_id}] AS predecessors,
+       [(new)-[link:SUCCEEDS]->(alert) WHERE $scope_units IS NULL
+          OR any(unit IN new.unit_ids WHERE unit IN $scope_units) |
+        new {.alert_id, .status, .outcome, .summary_zh, .matching, shared: link.shared,
+             scan_id: link.scan_id}] AS successors,
+       [(alert)-[:MERGED_INTO]->(target) WHERE $scope_units IS NULL
+          OR any(unit IN target.unit_ids WHERE unit IN $scope_units) |
+        target {.alert_id, .status, .outcome}] AS merged_into_alert,
+       [(other)-[:MERGED_INTO]->(alert) WHERE $scope_units IS NULL
+          OR any(unit IN other.unit_ids WHERE unit IN $scope_units) | other.alert_id]
+         AS merged_here
+"""
 
-def existing_alerts(connection: Connection, alert_ids: list[str]) -> dict[str, bool]:
-    """Stored alerts among ``alert_ids``, with whether each was matching before this scan."""
-    rows = connection.read(EXISTING_ALERTS, alert_ids=alert_ids)
-    return {row["alert_id"]: bool(row["matching"]) for row in rows}
-
-
-def _alert_row(rule: Rule, hit: Hit, parameters: dict[str, Any]) -> dict[str, Any]:
-    evidence = [{key: value for key, value in item.items() if key != "element_id"}
-                for item in hit.evidence]
-    links = [{"element_id": item["element_id"], "role": item["role"]}
-             for item in hit.evidence if item.get("element_id")]
-    return {"alert_id": hit.alert_id, "rule_id": rule.id, "severity": rule.severity,
-            "score": rule.risk_points, "summary_zh": hit.summary_zh,
-            "summary_en": hit.summary_en, "entity_ids": hit.entity_ids,
-            "parameters": json.dumps(parameters, ensure_ascii=False, sort_keys=True),
-            "evidence": json.dumps(evidence, ensure_ascii=False, default=str), "links": links}
-
-
-def write_alerts(connection: Connection, rule: Rule, hits: list[Hit], parameters: dict,
-                 scan_id: str, now: str, batch_size: int = 500) -> int:
-    """Upsert the hits of one rule as alerts (batched ``UNWIND``); returns rows written."""
-    rows = [_alert_row(rule, hit, parameters) for hit in hits]
-    return connection.write_batches(UPSERT_ALERTS, rows, batch_size=batch_size,
-                                    scan_id=scan_id, now=now)
-
-
-def mark_unmatched(connection: Connection, rule_ids: list[str], scan_id: str, now: str,
-                   unit_ids: list[str] | None) -> dict[str, int]:
-    """Flag alerts the scan did not find again; returns counts per rule."""
-    rows = connection.write(MARK_UNMATCHED, rule_ids=rule_ids, scan_id=scan_id, now=now,
-                            unit_ids=unit_ids)
-    return {row["rule_id"]: row["alerts"] for row in rows}
+# Seen before: alerts of the same rule sharing at least min(2, k) identifiers that are
+# not units with this one (k: this alert's own), decided ones first.
+SEEN_BEFORE = FIND_ALERT + f"""
+MATCH (alert)-[:EVIDENCE]->(shared)<-[:EVIDENCE]-(other:Alert)
+WHERE other.rule_id = alert.rule_id AND other <> alert AND NOT shared:Unit
+  AND ($scope_units IS NULL OR any(unit IN other.unit_ids WHERE unit IN $scope_units))
+WITH DISTINCT alert, other
+WITH alert, other, [id IN alert.entity_ids WHERE NOT id IN coalesce(alert.unit_ids, [])]
+     AS countable
+WITH other, [id IN countable WHERE id IN other.entity_ids] AS shared, countable
+WHERE size(shared) > 0
+  AND size(shared) >= CASE WHEN size(countable) < 2 THEN size(countable) ELSE 2 END
+RETURN other.alert_id AS alert_id, coalesce(other.status, 'new') AS status,
+       other.outcome AS outcome, other.outcome_reason AS outcome_reason,
+       toString(other.decided_at) AS decided_at, other.decided_by AS decided_by,
+       other.summary_zh AS summary_zh, other.matching AS matching,
+       toString(other.first_seen) AS first_seen, shared
+ORDER BY other.decided_at IS NULL, other.decided_at DESC, other.first_seen DESC
+"""
 
 
 def read_alerts(connection: Connection, include_unmatched: bool = False,
-                rule_ids: list[str] | None = None) -> list[dict[str, Any]]:
+                rule_ids: list[str] | None = None, scope: Scope | None = None
+                ) -> list[dict[str, Any]]:
     """Alerts as export rows (currently matching ones unless ``include_unmatched``)."""
     rows = connection.read(READ_ALERTS, include_unmatched=include_unmatched,
-                           rule_ids=rule_ids or None)
+                           rule_ids=rule_ids or None, **(scope or Scope.everything()).parameters())
     for row in rows:
         evidence = json.loads(row.pop("evidence") or "[]")
         row["entity_ids"] = list(row["entity_ids"] or [])
+        row["unit_ids"] = list(row["unit_ids"] or [])
         row["sources"] = sorted({f"{item.get('src_dataset')}/{item.get('src_file')}:"
                                  f"{item.get('src_row')}"
                                  for item in evidence if item.get("src_file")})
@@ -154,10 +172,10 @@ def export_alerts(rows: Iterable[dict[str, Any]], format: str = "csv") -> str:
     >>> print(export_alerts([{"alert_id": "a", "rule_id": "r", "severity": "high",
     ...     "status": "new", "entity_ids": ["K1", "U1"], "summary": "摘要", "sources": []}]),
     ...     end="")
-    alert_id,rule_id,severity,status,entity_ids,summary,summary_en,score,matching,first_seen,last_seen,sources
-    a,r,high,new,K1;U1,摘要,,,,,,
+    alert_id,rule_id,severity,status,entity_ids,summary,outcome,assignee,deadline,summary_en,score,matching,first_seen,last_seen,decided_at,unit_ids,sources
+    a,r,high,new,K1;U1,摘要,,,,,,,,,,,
     """
-    columns = EXPORT_COLUMNS + EXTRA_COLUMNS
+    columns = EXPORT_COLUMNS + WORKFLOW_COLUMNS + EXTRA_COLUMNS
     rows = list(rows)
     if format == "json":
         return json.dumps([{column: row.get(column) for column in columns} for row in rows],
@@ -178,22 +196,123 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def set_alert_status(connection: Connection, alert_id: str, status: str,
-                     note: str | None = None, allow_backwards: bool = False) -> str:
-    """Move an alert along 预警 → 分办 → 核查 → 处置; returns the previous status.
+def list_alerts(connection: Connection, scope: Scope, *, statuses: list[str] | None = None,
+                rule_ids: list[str] | None = None, unit_ids: list[str] | None = None,
+                severities: list[str] | None = None, outcomes: list[str] | None = None,
+                assignee: str | None = None, overdue: bool = False,
+                since: dt.date | dt.datetime | str | None = None, sort: str = "-last_seen",
+                page: int = 1, page_size: int = 50, matching: bool | None = None,
+                today: dt.date | None = None) -> dict[str, Any]:
+    """One page of alerts, filtered, counted and sorted inside Cypher.
 
-    Going back a stage (for instance re-opening a disposed alert) must be asked for, so the
-    log of an alert reads as the case's history.
+    Parameters
+    ----------
+    scope : the reader's jurisdiction (``Scope.everything()`` for all).
+    statuses, rule_ids, severities, outcomes : keep alerts with one of these values.
+    unit_ids : keep alerts concerning one of these unit codes (exactly these: expand a
+        subtree with ``analytics.scope.units_with_subunits`` first).
+    assignee : keep alerts assigned to this handler.
+    overdue : keep only alerts assigned or verifying whose deadline day is before
+        ``today`` (default: the local date).
+    since : keep alerts first seen on or after this date or time.
+    sort : a key of ``SORTS``, ``-`` first for descending; ties by alert id.
+    page, page_size : 1-based page of at most ``page_size`` (1..500) items.
+    matching : True for currently matching alerts, False for retired ones, None for both.
+
+    Returns
+    -------
+    ``{items, total, page, page_size}``; items are JSON-ready dicts (dates as ISO text)
+    with ``status_zh``, ``outcome_zh`` and ``overdue``.
     """
-    if status not in STATUSES:
-        raise LianjianError(f"unknown status {status!r}: use one of {', '.join(STATUSES)} "
-                            f"({', '.join(STATUS_ZH.values())})")
-    rows = connection.read(ALERT_STATUS, alert_id=alert_id)
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        raise LianjianError(f"cannot sort by {sort!r}: use one of {', '.join(SORTS)} "
+                            "(prefix - for descending)")
+    if page < 1 or not 1 <= page_size <= 500:
+        raise LianjianError("page starts at 1 and page_size is 1..500")
+    for name, values, known in (("status", statuses, STATUSES),
+                                ("outcome", outcomes, OUTCOMES)):
+        unknown = sorted(set(values or ()) - set(known))
+        if unknown:
+            raise LianjianError(f"unknown {name} {', '.join(unknown)}: use "
+                                f"{', '.join(known)}")
+    if isinstance(since, dt.datetime):
+        since = since.isoformat()
+    elif isinstance(since, dt.date):
+        since = since.isoformat()
+    filters = {**scope.parameters(), "statuses": statuses or None, "rule_ids": rule_ids or None,
+               "unit_ids": unit_ids or None, "severities": severities or None,
+               "outcomes": outcomes or None, "assignee": assignee, "matching": matching,
+               "since": since, "overdue": overdue, "open": list(OPEN_STATUSES),
+               "today": (today or dt.date.today()).isoformat()}
+    total = connection.read(LIST_FILTER + "RETURN count(alert) AS total", **filters)[0]["total"]
+    order = f"{SORTS[key]} {'DESC' if sort.startswith('-') else 'ASC'}, alert.alert_id"
+    items = connection.read(LIST_FILTER + LIST_ITEMS + f"ORDER BY {order} SKIP $skip "
+                            "LIMIT $limit", **filters, skip=(page - 1) * page_size,
+                            limit=page_size)
+    for item in items:
+        _labels(item)
+    return {"items": items, "total": total, "page": page, "page_size": page_size}
+
+
+def get_alert(connection: Connection, alert_id: str, scope: Scope,
+              today: dt.date | None = None) -> dict[str, Any] | None:
+    """One alert with everything an investigator needs, or None (missing or out of scope).
+
+    Returns ``{alert, evidence, facts, history, evidence_changes, predecessors,
+    successors, merged_into_alert, merged_here, seen_before, legacy_log}``: ``history`` is
+    every workflow event (actor, time, from, to, assignee, deadline, note, outcome …) in
+    time order; ``evidence_changes`` the scans' events (raised, evidence added/dropped,
+    retired, rematched, migrated, succeeds); ``predecessors`` the alerts this one replaced
+    when its anchor moved; ``seen_before`` how the same rule was decided for the same
+    entities (alerts sharing at least min(2, k) identifiers). ``alert_id`` may be a former
+    id (before anchors).
+    """
+    parameters = {"alert_id": _current_id(connection, alert_id), **scope.parameters()}
+    rows = connection.read(ALERT_LINKS, **parameters)
     if not rows:
-        raise AlertNotFound(f"no alert {alert_id!r}: list alerts with `lianjian alerts export`")
-    current = rows[0]["status"] or "new"
-    if STATUSES.index(status) < STATUSES.index(current) and not allow_backwards:
-        raise LianjianError(f"alert {alert_id} is {current} ({STATUS_ZH[current]}); moving it "
-                            f"back to {status} needs --reopen")
-    connection.write(SET_STATUS, alert_id=alert_id, status=status, note=note)
-    return current
+        return None
+    row = plain(rows[0])
+    alert = row["alert"]
+    evidence = json.loads(alert.pop("evidence", None) or "[]")
+    facts = json.loads(alert.pop("facts", None) or "{}")
+    legacy = alert.pop("status_log", None) or []
+    alert.pop("_lock", None)
+    alert["parameters"] = json.loads(alert.get("parameters") or "{}")
+    for name in ALERT_FIELDS:
+        alert.setdefault(name, None)
+    alert["status"] = alert["status"] or "new"
+    alert["version"] = alert["version"] or 0
+    alert["former_ids"] = list(alert["former_ids"] or [])
+    day = (today or dt.date.today()).isoformat()
+    alert["overdue"] = bool(alert.get("status") in OPEN_STATUSES and alert.get("deadline")
+                            and alert["deadline"] < day)
+    _labels(alert)
+    events = [plain(event["event"]) for event in
+              connection.read(ALERT_EVENTS, **parameters)]
+    workflow = {"assign", "verify", "dispose", "reopen", "note"}
+    return {"alert": alert, "evidence": evidence, "facts": facts,
+            "history": [event for event in events if event.get("action") in workflow],
+            "evidence_changes": [event for event in events
+                                 if event.get("action") not in workflow],
+            "predecessors": row["predecessors"], "successors": row["successors"],
+            "merged_into_alert": (row["merged_into_alert"] or [None])[0],
+            "merged_here": row["merged_here"],
+            "seen_before": plain(connection.read(SEEN_BEFORE, **parameters)),
+            "legacy_log": legacy}
+
+
+def _current_id(connection: Connection, alert_id: str) -> str:
+    """The alert's id now: itself, or the anchor id of an alert it was the former id of."""
+    if connection.read(ALERT_EXISTS, alert_id=alert_id):
+        return alert_id
+    former = connection.read(FORMER_ID, alert_id=alert_id)
+    return former[0]["alert_id"] if former else alert_id
+
+
+def _labels(item: dict[str, Any]) -> None:
+    item["status_zh"] = STATUSES.get(item.get("status") or "new", {}).get("zh")
+    item["outcome_zh"] = OUTCOMES[item["outcome"]]["zh"] if item.get("outcome") else None
+    for name in ("entity_ids", "unit_ids", "anchor"):
+        if name in item:
+            item[name] = list(item[name] or [])

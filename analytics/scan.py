@@ -5,7 +5,11 @@ how many alerts were new, still matching or no longer matching. Only one scan ru
 time against a database: a lock node taken in a write transaction keeps a scheduled scan
 and a manual one from interleaving (a lock older than ``LOCK_TTL_S`` is considered left by
 a crashed scan). A scan limited to units covers contracts, payments and positions of those
-units and of their sub-units (``PART_OF``), and only retires alerts of that scope.
+units and of their sub-units (``PART_OF``): it finds the same alerts a full scan finds (an
+alert's id comes from its rule's anchor, not from how much evidence the scan saw), adds
+evidence to them but never drops any, and retires only alerts lying wholly in its units.
+Writing the alerts is ``analytics.alert_writes``; the scan itself is recorded in the audit
+trail (``scan.run``).
 """
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics.alerts import existing_alerts, mark_unmatched, write_alerts
+from analytics.alert_writes import link_successors, mark_unmatched, write_alerts
+from analytics.audit import default_actor, record
 from analytics.rules import Rule, RuleError, check_cypher, load_rules, select_rules
 from analytics.rules.hits import run_rule
 from analytics.scope import units_with_subunits
@@ -51,7 +56,7 @@ REMOVE lock.holder, lock.acquired_at, lock.expires_at
 
 START_SCAN = """
 CREATE (scan:ScanRun {scan_id: $scan_id, started_at: datetime($now), status: 'running',
-                      rules: $rules, parameters: $parameters, units: $units})
+                      rules: $rules, parameters: $parameters, units: $units, actor: $actor})
 """
 
 FINISH_SCAN = """
@@ -59,6 +64,7 @@ MATCH (scan:ScanRun {scan_id: $scan_id})
 SET scan.finished_at = datetime(), scan.status = $status, scan.timings = $timings,
     scan.new_alerts = $new_alerts, scan.still_matching = $still_matching,
     scan.no_longer_matching = $no_longer_matching, scan.duration_s = $duration_s,
+    scan.evidence_changed = $evidence_changed, scan.carried_over = $carried_over,
     scan.error = $error
 """
 
@@ -76,6 +82,9 @@ class RuleRun:
     still_matching: int = 0
     no_longer_matching: int = 0
     seconds: float = 0.0
+    rematched: int = 0
+    evidence_changed: int = 0
+    carried_over: int = 0
 
 
 @dataclass
@@ -86,6 +95,7 @@ class ScanResult:
     rules: list[RuleRun] = field(default_factory=list)
     unit_ids: list[str] | None = None
     seconds: float = 0.0
+    successors: int = 0
 
     @property
     def new_alerts(self) -> int:
@@ -98,6 +108,14 @@ class ScanResult:
     @property
     def no_longer_matching(self) -> int:
         return sum(run.no_longer_matching for run in self.rules)
+
+    @property
+    def evidence_changed(self) -> int:
+        return sum(run.evidence_changed for run in self.rules)
+
+    @property
+    def carried_over(self) -> int:
+        return sum(run.carried_over for run in self.rules)
 
     @property
     def timings(self) -> dict[str, float]:
@@ -128,11 +146,13 @@ def resolve_parameters(rules: list[Rule], parameters: dict[str, Any] | None
 
 def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
              units: list[str] | None = None, parameters: dict[str, Any] | None = None,
-             progress: Callable[[str, str], None] | None = None) -> ScanResult:
+             progress: Callable[[str, str], None] | None = None,
+             actor: str | None = None) -> ScanResult:
     """Run rules (all by default) and write their alerts; returns counts and timings.
 
-    Re-running never duplicates an alert: a hit whose fingerprint is stored updates it, and
-    a stored alert not found again is flagged ``matching = false`` with its status kept.
+    Re-running never duplicates an alert: a hit whose anchor id is stored updates it (its
+    evidence may have grown or shrunk; the change is recorded on the alert), and a stored
+    alert not found again is flagged ``matching = false`` with its status kept.
 
     Parameters
     ----------
@@ -142,6 +162,7 @@ def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
     parameters : ``{name: value}`` for every rule declaring ``name``, and/or
         ``{rule_id: {name: value}}``; text values are parsed to the parameter's type.
     progress : ``progress(rule_id, state)``, called with ``'start'`` and ``'done'``.
+    actor : who runs the scan, for the ScanRun and the audit trail (default: the OS user).
 
     Returns
     -------
@@ -157,29 +178,35 @@ def run_scan(connection: Connection, rules: list[str | Rule] | None = None,
     values = resolve_parameters(selected, parameters)
     for rule in selected:           # an analyst's broken query fails here, naming its file
         check_cypher(connection, rule)
+    actor = actor or default_actor()
     scan_id = dt.datetime.now().strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6]
     _acquire_lock(connection, scan_id)
     began = time.monotonic()
     result = ScanResult(scan_id)
+    rule_ids = [rule.id for rule in selected]
     try:
         result.unit_ids = units_with_subunits(connection, units) if units else None
-        connection.write(START_SCAN, scan_id=scan_id, now=_now(),
-                         rules=[rule.id for rule in selected],
+        connection.write(START_SCAN, scan_id=scan_id, now=_now(), rules=rule_ids,
                          parameters=json.dumps(values, ensure_ascii=False, sort_keys=True),
-                         units=result.unit_ids)
+                         units=result.unit_ids, actor=actor)
         for rule in selected:
             if progress:
                 progress(rule.id, "start")
             result.rules.append(_run_one(connection, rule, values[rule.id], scan_id,
-                                         result.unit_ids))
+                                         result.unit_ids, actor))
             if progress:
                 progress(rule.id, "done")
-        unmatched = mark_unmatched(connection, [rule.id for rule in selected], scan_id, _now(),
-                                   result.unit_ids)
+        now = _now()
+        unmatched = mark_unmatched(connection, rule_ids, scan_id, now, result.unit_ids, actor)
         for run in result.rules:
             run.no_longer_matching = unmatched.get(run.rule_id, 0)
+        result.successors = link_successors(connection, rule_ids, scan_id, now, actor)
         result.seconds = time.monotonic() - began
         _finish(connection, result, "completed")
+        record(connection, actor=actor, action="scan.run", targets=result.unit_ids or (),
+               parameters={"scan_id": scan_id, "rules": rule_ids, "units": units,
+                           "parameters": values, "new": result.new_alerts,
+                           "no_longer_matching": result.no_longer_matching})
     except BaseException as error:
         result.seconds = time.monotonic() - began
         _finish(connection, result, "failed", f"{type(error).__name__}: {error}")
@@ -196,13 +223,12 @@ def _selected(rules: list[str | Rule] | None) -> list[Rule]:
 
 
 def _run_one(connection: Connection, rule: Rule, values: dict[str, Any], scan_id: str,
-             unit_ids: list[str] | None) -> RuleRun:
+             unit_ids: list[str] | None, actor: str) -> RuleRun:
     began = time.monotonic()
     hits = run_rule(connection, rule, values, unit_ids)
-    before = existing_alerts(connection, [hit.alert_id for hit in hits])
-    write_alerts(connection, rule, hits, values, scan_id, _now())
-    return RuleRun(rule.id, hits=len(hits), new=len(hits) - len(before),
-                   still_matching=len(before), seconds=time.monotonic() - began)
+    counts = write_alerts(connection, rule, hits, values, scan_id, _now(), actor=actor,
+                          scoped=unit_ids is not None)
+    return RuleRun(rule.id, hits=len(hits), seconds=time.monotonic() - began, **counts)
 
 
 def _finish(connection: Connection, result: ScanResult, status: str,
@@ -211,6 +237,8 @@ def _finish(connection: Connection, result: ScanResult, status: str,
                      timings=json.dumps(result.timings), new_alerts=result.new_alerts,
                      still_matching=result.still_matching,
                      no_longer_matching=result.no_longer_matching,
+                     evidence_changed=result.evidence_changed,
+                     carried_over=result.carried_over,
                      duration_s=round(result.seconds, 3), error=error)
 
 

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     java_home: Path | None = None
     rules_dir: Path | None = Field(None, description="Extra rule YAML files (analysts' rules)")
     batch_size: int = 2000
+    deadline_days: dict[str, int] = Field(
+        default_factory=lambda: {"critical": 7, "high": 15, "medium": 30, "low": 60},
+        description="Days an assigned alert has until its deadline, per severity "
+                    "(lianjian.toml: [deadline_days] high = 15)")
 
     # The workbench (web/): where it listens, how long a sign-in lasts, how sign-ins are
     # throttled (docs/security.md says why these values).

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import analytics, db, explore, generate, ingest, serve, users
+from lianjian.commands import analytics, audit, db, explore, generate, ingest, serve, users
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -33,6 +33,7 @@ app.command()(analytics.schedule)
 app.add_typer(users.app, name="users")
 app.command("demo-users")(users.demo_users)
 app.command()(serve.serve)
+app.add_typer(audit.app, name="audit")
 for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
     app.command()(command)
 

@@ -3,7 +3,7 @@
 Every request context carries an ``AuditRecorder`` bound to its user and address; routes
 call ``ctx.audit(action, targets, parameters)``. All of them go through ``record_event``,
 the ONE function that calls ``analytics.audit.record`` (the append-only, hash-chained
-trail): tests swap it there, and nothing else in web/ writes audit records. A failure to
+trail): nothing else in web/ writes audit records. A failure to
 record is never swallowed: the request fails rather than act unrecorded.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from analytics import audit
 from graph.connection import Connection
 from graph.errors import LianjianError
 
@@ -27,11 +28,6 @@ class AuditUnavailable(LianjianError):
 def record_event(connection: Connection, *, actor: str, action: str,
                  targets: Iterable[str] = (), parameters: dict | None = None) -> dict:
     """Append one record to the audit trail; returns ``{seq, hash, at}``."""
-    try:
-        from analytics import audit
-    except ImportError as error:
-        raise AuditUnavailable(f"the audit trail module is missing ({error}): actions that "
-                               "must be recorded are refused until it is installed") from None
     try:
         return audit.record(connection, actor=actor, action=action, targets=tuple(targets),
                             parameters=parameters)

@@ -4,7 +4,13 @@ A rule's Cypher returns nodes and relationships tagged with their role in the hi
 becomes a plain map carrying the entity's key and its provenance (dataset, file, row), so an
 alert can show exactly which rows of which files it rests on. The identifiers of the
 evidence (ID numbers, credit codes, unit codes, contract, tender, payment and transaction
-numbers, account numbers) make the alert's ``entity_ids`` and its stable fingerprint.
+numbers, account numbers) make the alert's ``entity_ids``.
+
+The alert's id comes from the rule's *anchor* (what one alert is: the contract and official
+of a relative_supplier hit, the tender of a bid_rigging hit …), not from every identifier:
+evidence may grow or shrink under an anchor and the alert keeps its id. ``legacy_id`` is the
+id the same hit had before anchors (a digest of every identifier), kept so that alerts
+stored then are found again and keep their decisions.
 """
 from __future__ import annotations
 
@@ -18,11 +24,12 @@ import neo4j.time
 from neo4j.graph import Node, Relationship
 
 from analytics.rules.render import render
-from analytics.rules.rule import Rule
+from analytics.rules.rule import Rule, RuleError
 from graph.connection import Connection
 from graph.model import load_model
 
-__all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "plain"]
+__all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "anchor_id", "anchor_parts",
+           "evidence_key", "plain"]
 
 # Labels whose key is an identifier of the alert export (rules.md, "Alert export").
 IDENTIFIER_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "SubsidyPayment",
@@ -47,20 +54,98 @@ class Hit:
     alert_id: str
     summary_zh: str = ""
     summary_en: str = ""
+    anchor: list[str] | None = None
+    legacy_id: str = ""
 
     @property
     def unit_ids(self) -> list[str]:
-        return sorted({item["id"] for item in self.evidence if item.get("label") == "Unit"})
+        """Units named by the evidence: Unit nodes and the units of evidence positions."""
+        return sorted({item["id"] for item in self.evidence if item.get("label") == "Unit"}
+                      | {item["to"] for item in self.evidence
+                         if item.get("type") == "HOLDS_POSITION" and item.get("to")})
+
+    @property
+    def evidence_keys(self) -> list[str]:
+        """One key per evidence item (``evidence_key``), sorted: what a scan compares."""
+        return sorted({evidence_key(item) for item in self.evidence})
 
 
 def fingerprint(rule_id: str, entity_ids: list[str]) -> str:
-    """Stable alert id: the rule and the sorted identifiers, so a re-scan finds it again.
+    """The id alerts had before anchors: the rule and every sorted identifier.
 
     >>> fingerprint("bid_rigging", ["T1", "C2"]) == fingerprint("bid_rigging", ["C2", "T1"])
     True
     """
     digest = hashlib.sha256("\n".join([rule_id, *sorted(set(entity_ids))]).encode())
     return f"{rule_id}:{digest.hexdigest()[:16]}"
+
+
+def anchor_id(rule_id: str, parts: list[str]) -> str:
+    """The alert id: ``rule_id:`` and 16 hex digits of SHA-256 over the anchor's parts.
+
+    The text hashed starts with ``anchor`` so an anchor id never equals a legacy
+    fingerprint of the same rule.
+
+    >>> anchor_id("bid_rigging", ["tender=T1"])
+    'bid_rigging:2bd77efedd75b98c'
+    >>> anchor_id("bid_rigging", ["tender=T1"]) == fingerprint("bid_rigging", ["T1"])
+    False
+    """
+    digest = hashlib.sha256("\n".join(["anchor", rule_id, *parts]).encode())
+    return f"{rule_id}:{digest.hexdigest()[:16]}"
+
+
+def evidence_key(item: dict[str, Any]) -> str:
+    """A stable name for one evidence item, as the loader identifies the fact.
+
+    A node is ``role|Label|key``; a tie is ``role|TYPE|from>to|start|kind``, kind being the
+    role, relation or title that, with its endpoints and start, identifies it in the input.
+
+    >>> evidence_key({"role": "official", "label": "Person", "id": "P1"})
+    'official|Person|P1'
+    >>> evidence_key({"role": "holding", "type": "HOLDS_ROLE", "from": "P1", "to": "C1",
+    ...               "start_date": "2019-01-01", "detail": {"role": "shareholder"}})
+    'holding|HOLDS_ROLE|P1>C1|2019-01-01|shareholder'
+    """
+    if "type" not in item:
+        return f"{item.get('role')}|{item.get('label')}|{item.get('id')}"
+    detail = item.get("detail") or {}
+    kind = detail.get("role") or detail.get("relation") or detail.get("title") or ""
+    return (f"{item.get('role')}|{item['type']}|{item.get('from')}>{item.get('to')}|"
+            f"{item.get('start_date') or ''}|{kind}")
+
+
+def anchor_parts(rule: Rule, evidence: list[dict[str, Any]], facts: dict[str, Any]
+                 ) -> list[str] | None:
+    """``term=value`` for each term of the rule's anchor (None when the rule has none).
+
+    A role gives the sorted keys of its evidence items (``contract=K1``, several joined by
+    ``,``); ``a|b`` the first role the hit has; ``facts.x`` the fact. A term with no value
+    is an error naming the rule: an alert must never get an empty identity. The clause only
+    chooses the terms: two clauses with the same terms (a supplier matched through an
+    official's contact or a relative's) are one alert.
+    """
+    _, terms = rule.anchor_terms(facts)
+    if terms is None:
+        return None
+    parts = []          # the clause is not part of the id: it may only pick the sentence
+    for term in terms:
+        if term.startswith("facts."):
+            value = facts.get(term.removeprefix("facts."))
+            if value in (None, "", []):
+                raise RuleError(f"rule {rule.id}: anchor {term} has no value in a hit")
+            parts.append(f"{term}={plain(value)}")
+            continue
+        for role in term.split("|"):
+            keys = sorted({evidence_key(item).split("|", 1)[1] if "type" in item
+                           else str(item.get("id")) for item in evidence
+                           if item.get("role") == role})
+            if keys:
+                parts.append(f"{role}={','.join(keys)}")
+                break
+        else:
+            raise RuleError(f"rule {rule.id}: anchor {term} names no evidence of a hit")
+    return parts
 
 
 def plain(value: Any) -> Any:
@@ -78,7 +163,7 @@ def plain(value: Any) -> Any:
 
 def run_rule(connection: Connection, rule: Rule, parameters: dict[str, Any] | None = None,
              unit_ids: list[str] | None = None) -> list[Hit]:
-    """Run ``rule`` with its parameters resolved; one hit per alert, merged by fingerprint."""
+    """Run ``rule`` with its parameters resolved; one hit per alert, merged by anchor id."""
     values = rule.resolve(parameters)
     with connection.session(default_access_mode=neo4j.READ_ACCESS) as session:
         records = session.execute_read(_records, rule.cypher, {**values, "unit_ids": unit_ids})
@@ -169,14 +254,18 @@ def _evidence(items: list[dict], keys: _Keys) -> list[dict]:
 def _hit(rule: Rule, evidence: list[dict], facts: dict) -> Hit:
     entity_ids = sorted({item["id"] for item in evidence
                          if item.get("label") in IDENTIFIER_LABELS and item.get("id")})
-    hit = Hit(rule.id, evidence, facts, entity_ids, fingerprint(rule.id, entity_ids))
+    legacy = fingerprint(rule.id, entity_ids)
+    parts = anchor_parts(rule, evidence, facts)
+    hit = Hit(rule.id, evidence, facts, entity_ids,
+              anchor_id(rule.id, parts) if parts is not None else legacy,
+              anchor=parts, legacy_id=legacy)
     hit.summary_zh = render(rule, hit.evidence, facts, "zh")
     hit.summary_en = render(rule, hit.evidence, facts, "en")
     return hit
 
 
 def _merge(target: Hit, other: Hit) -> None:
-    """Two rows with the same identifiers are one alert: keep every evidence item once."""
+    """Two rows with the same anchor are one alert: keep every evidence item once."""
     seen = {(item.get("role"), item.get("element_id") or (item.get("type"), item.get("from"),
                                                           item.get("to"), item.get("src_row")))
             for item in target.evidence}
@@ -186,3 +275,5 @@ def _merge(target: Hit, other: Hit) -> None:
         if key not in seen:
             target.evidence.append(item)
             seen.add(key)
+    target.entity_ids = sorted(set(target.entity_ids) | set(other.entity_ids))
+    target.legacy_id = fingerprint(target.rule_id, target.entity_ids)

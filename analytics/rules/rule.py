@@ -15,6 +15,10 @@ alert with two columns:
 
 Values reach the query only as ``$parameters``; ``$unit_ids`` (a list, or null for the whole
 graph) is supplied by the scan to every rule.
+
+The ``anchor`` says what one alert *is*: the evidence roles and facts whose keys make the
+alert's id (``analytics.rules.anchor``). Evidence may grow or shrink under an anchor and the
+alert keeps its id, status and history. A rule with clauses may give an anchor per clause.
 """
 from __future__ import annotations
 
@@ -28,14 +32,15 @@ import yaml
 
 from graph.errors import LianjianError
 
-__all__ = ["Parameter", "Rule", "RuleError", "load_rule", "RESERVED_PARAMETERS", "SEVERITIES"]
+__all__ = ["Parameter", "Rule", "RuleError", "load_rule", "parse_anchor", "RESERVED_PARAMETERS",
+           "SEVERITIES"]
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # Supplied by the scan, never declared by a rule: the units a scan is limited to (or null).
 RESERVED_PARAMETERS = {"unit_ids": "Units (with sub-units) the scan is limited to; null = all"}
 REQUIRED_FIELDS = ("id", "name_en", "name_zh", "description_en", "description_zh", "severity",
                    "risk_points", "granularity", "cypher", "explanation_en", "explanation_zh")
-OPTIONAL_FIELDS = ("parameters", "scope")
+OPTIONAL_FIELDS = ("parameters", "scope", "anchor")
 TEMPLATE_FIELDS = ("explanation_en", "explanation_zh")
 PARAMETER_TYPES: dict[str, type | tuple[type, ...]] = {
     "int": int, "float": (int, float), "str": str, "list": list}
@@ -107,6 +112,7 @@ class Rule:
     parameters: dict[str, Parameter] = field(default_factory=dict)
     scope: str = ""
     path: Path | None = None
+    anchor: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -138,6 +144,20 @@ class Rule:
                 for template in ([templates] if isinstance(templates, str)
                                  else templates.values())]
 
+    def anchor_terms(self, facts: dict[str, Any]) -> tuple[str | None, tuple[str, ...] | None]:
+        """The clause (None for a single anchor) and the anchor terms that apply to a hit.
+
+        Returns ``(None, None)`` for a rule without an anchor (an analyst's older rule).
+        """
+        if self.anchor is None or isinstance(self.anchor, tuple):
+            return None, self.anchor
+        clause = facts.get("clause")
+        if clause not in self.anchor:
+            raise RuleError(f"{self.path or self.id}: field anchor has no clause {clause!r} "
+                            f"(it has: {', '.join(self.anchor)}); the query's facts.clause "
+                            "must name one")
+        return clause, self.anchor[clause]
+
     def template_fields(self) -> set[str]:
         """Names the explanation templates ask for (``{official}`` → ``official``)."""
         return {name for template in self.templates()
@@ -163,7 +183,9 @@ def load_rule(path: Path) -> Rule:
                 risk_points=float(raw["risk_points"]), granularity=raw["granularity"].strip(),
                 cypher=raw["cypher"].strip(), explanation_en=_template(raw["explanation_en"]),
                 explanation_zh=_template(raw["explanation_zh"]), parameters=parameters,
-                scope=(raw.get("scope") or "").strip(), path=path)
+                scope=(raw.get("scope") or "").strip(), path=path,
+                anchor=parse_anchor(path, raw.get("anchor"), raw["cypher"],
+                                    raw["explanation_en"]))
     _check_cypher_parameters(path, rule)
     return rule
 
@@ -245,6 +267,49 @@ def _parameter(path: Path, name: str, spec: Any) -> Parameter:
         raise RuleError(f"{where}.default: {error}") from None
     return Parameter(name, spec["type"], default, parameter.description, parameter.minimum,
                      parameter.maximum)
+
+
+ANCHOR_TERM = re.compile(r"^(facts\.[A-Za-z_][A-Za-z0-9_]*|[a-z_][a-z0-9_]*(\|[a-z_][a-z0-9_]*)*)$")
+
+
+def parse_anchor(path: Path, raw: Any, cypher: str, explanation: Any
+                 ) -> tuple[str, ...] | dict[str, tuple[str, ...]] | None:
+    """The ``anchor`` field: terms, or clause → terms, each checked against the query.
+
+    A term is an evidence role (``contract``: the keys of every evidence item with that
+    role), alternatives (``payment|contract``: the first role the hit has) or a fact
+    (``facts.category``). Roles must be ones the query tags (``role: 'contract'``) and facts
+    ones its ``facts`` map names, so a renamed role cannot silently empty an alert's id.
+    """
+    if raw is None:
+        return None
+    where = f"{path}: field anchor"
+    if isinstance(raw, dict):
+        clauses = set(explanation) if isinstance(explanation, dict) else set()
+        if set(map(str, raw)) != clauses:
+            raise RuleError(f"{where} names clauses {sorted(map(str, raw))} but the "
+                            f"explanations have {sorted(clauses) or 'none'}; give one list "
+                            "for the whole rule or one per explanation clause")
+        return {str(clause): _anchor_terms(f"{where}.{clause}", terms, cypher)
+                for clause, terms in raw.items()}
+    return _anchor_terms(where, raw, cypher)
+
+
+def _anchor_terms(where: str, terms: Any, cypher: str) -> tuple[str, ...]:
+    if not isinstance(terms, list) or not terms:
+        raise RuleError(f"{where} must be a non-empty list of evidence roles or facts.NAME")
+    for term in terms:
+        if not isinstance(term, str) or not ANCHOR_TERM.match(term):
+            raise RuleError(f"{where}: {term!r} is not a role, role|role or facts.NAME")
+        if term.startswith("facts."):
+            name = term.removeprefix("facts.")
+            if not re.search(rf"\b{name}\s*:", cypher):
+                raise RuleError(f"{where}: the query's facts never name {name!r}")
+            continue
+        for role in term.split("|"):
+            if not re.search(rf"role:\s*'{role}'", cypher):
+                raise RuleError(f"{where}: the query tags no evidence with role {role!r}")
+    return tuple(terms)
 
 
 def _check_cypher_parameters(path: Path, rule: Rule) -> None:

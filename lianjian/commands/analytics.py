@@ -14,20 +14,18 @@ from rich.table import Table
 
 from graph.errors import LianjianError
 from lianjian.commands import connect
+from lianjian.commands.alerts import alerts_app
+from lianjian.commands.audit import acting, as_option
 
 console = Console(stderr=True)
 out = Console()
 
 rules_app = typer.Typer(help="Detection rules: list them, try a rule file on the graph.",
                         no_args_is_help=True)
-alerts_app = typer.Typer(help="Alerts (预警): export them, move them through the workflow.",
-                         no_args_is_help=True)
 
 PARAM_HELP = ("Parameter as name=value (every rule declaring it) or rule.name=value; "
               "lists comma-separated. Repeatable.")
 UNITS_HELP = "Limit to these unit codes and their sub-units (comma-separated or repeated)."
-# GB18030 encodes every Unicode character, so no name is lost for older Excel and WPS.
-EXPORT_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 
 
 def parse_parameters(items: list[str] | None) -> dict:
@@ -57,6 +55,7 @@ def scan(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
     break_lock: bool = typer.Option(False, "--break-lock",
                                     help="Clear a scan lock left by a crashed scan first."),
+    actor: str = as_option(),
 ) -> None:
     """Run detection rules and update the alerts (new, still matching, no longer matching)."""
     from analytics.rules import load_rules
@@ -68,18 +67,23 @@ def scan(
             release_lock(connection)
         with _rule_progress(progress, total) as on_progress:
             result = run_scan(connection, _split(rule), _split(units),
-                              parse_parameters(param), on_progress)
+                              parse_parameters(param), on_progress, actor=acting(actor))
     table = Table(title=f"scan {result.scan_id} ({result.seconds:.1f} s)")
     table.add_column("rule", no_wrap=True)
-    for column in ("hits", "new", "still matching", "no longer", "seconds"):
+    for column in ("hits", "new", "still matching", "evidence changed", "no longer",
+                   "seconds"):
         table.add_column(column, justify="right")
     for run in result.rules:
         table.add_row(run.rule_id, str(run.hits), str(run.new), str(run.still_matching),
-                      str(run.no_longer_matching), f"{run.seconds:.2f}")
+                      str(run.evidence_changed), str(run.no_longer_matching),
+                      f"{run.seconds:.2f}")
     table.add_row("total", str(sum(run.hits for run in result.rules)), str(result.new_alerts),
-                  str(result.still_matching), str(result.no_longer_matching),
-                  f"{result.seconds:.2f}")
+                  str(result.still_matching), str(result.evidence_changed),
+                  str(result.no_longer_matching), f"{result.seconds:.2f}")
     out.print(table)
+    if result.carried_over or result.successors:
+        out.print(f"{result.carried_over} alert(s) kept their decisions under new ids "
+                  f"(anchors); {result.successors} new alert(s) succeed retired ones")
 
 
 class _rule_progress:
@@ -169,49 +173,42 @@ def rules_doc(write: bool = typer.Option(False, "--write",
     console.print(f"updated {document}")
 
 
-@alerts_app.command("export")
-def export(
-    format: str = typer.Option("csv", "--format", "-f", help="csv or json"),
-    output: Path = typer.Option(None, "--out", "-o", help="File to write (default stdout)"),
-    include_all: bool = typer.Option(False, "--all",
-                                     help="Include alerts that no longer match"),
-    rule: list[str] = typer.Option(None, "--rule", "-r", help="Only these rules"),
-    excel: bool = typer.Option(False, "--excel", help="CSV for Excel on Chinese Windows: "
-                               "UTF-8 with a byte-order mark (same as --encoding utf-8-sig)"),
-    encoding: str = typer.Option("utf-8", "--encoding", help="utf-8, utf-8-sig or gb18030 "
-                                 "(older Excel and WPS)"),
+@rules_app.command("quality")
+def quality(
+    since: str = typer.Option(None, "--since", help="Only alerts first seen on or after "
+                                                   "this date (YYYY-MM-DD)"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
-    """Write alerts as CSV or JSON: alert_id,rule_id,severity,status,entity_ids,summary, …"""
-    from analytics.alerts import export_alerts, read_alerts
+    """Rule quality from dispositions: precision (95 % Wilson), days to decision, overdue."""
+    import json
 
-    if format not in ("csv", "json"):
-        raise typer.BadParameter("use --format csv or --format json")
-    if excel and format != "csv":
-        raise typer.BadParameter("--excel writes CSV: use it with --format csv")
-    encoding = "utf-8-sig" if excel else encoding.lower()
-    if encoding not in EXPORT_ENCODINGS:
-        raise typer.BadParameter(f"use --encoding {', '.join(EXPORT_ENCODINGS)}")
-    with connect() as connection:
-        text = export_alerts(read_alerts(connection, include_all, _split(rule)), format)
-    if output:
-        output.write_bytes(text.encode(encoding))
-        console.print(f"wrote {output} ({encoding})")
-    else:
-        typer.echo(text.encode(encoding), nl=False)
-
-
-@alerts_app.command("status")
-def status(alert_id: str, new_status: str = typer.Argument(
-               ..., help="new | assigned | verifying | disposed (预警/分办/核查/处置)"),
-           note: str = typer.Option(None, help="Why (kept in the alert's log)"),
-           reopen: bool = typer.Option(False, help="Allow moving back a stage")) -> None:
-    """Move an alert through the workflow 预警 → 分办 → 核查 → 处置."""
-    from analytics.alerts import STATUS_ZH, set_alert_status
+    from analytics.quality import rule_quality
+    from analytics.scope import Scope
 
     with connect() as connection:
-        previous = set_alert_status(connection, alert_id, new_status, note, reopen)
-    out.print(f"{alert_id}: {previous} ({STATUS_ZH[previous]}) → {new_status} "
-              f"({STATUS_ZH[new_status]})")
+        figures = rule_quality(connection, Scope.everything(), since=since)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    typer.echo(quality_report(figures))
+
+
+def quality_report(figures: list[dict]) -> str:
+    """Plain text, one line per rule, readable in 80 columns and in a log file."""
+    lines = ["rule quality 规则质量: precision = (属实 + 部分属实) / (属实 + 部分属实 + 不属实), "
+             "95 % Wilson interval",
+             f"{'rule':<19}{'raised':>7}{'decided':>8}{'conf':>5}{'part':>5}{'unf':>5}"
+             f"{'precision':>10}{'95 % interval':>14}{'days':>6}{'overdue':>8}"]
+    for row in figures:
+        precision = "–" if row["precision"] is None else f"{row['precision']:.3f}"
+        interval = ("–" if row["precision"] is None else
+                    f"{row['precision_low']:.2f}–{row['precision_high']:.2f}")
+        days = row["median_days_to_decision"]
+        lines.append(f"{row['rule_id']:<19}{row['raised']:>7}{row['decided']:>8}"
+                     f"{row['confirmed']:>5}{row['partly_confirmed']:>5}{row['unfounded']:>5}"
+                     f"{precision:>10}{interval:>14}{'–' if days is None else f'{days:g}':>6}"
+                     f"{row['overdue']:>8}")
+    return "\n".join(lines)
 
 
 def evaluate(

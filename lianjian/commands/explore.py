@@ -17,6 +17,7 @@ import typer
 from lianjian.commands import connect
 from lianjian.printing import cell, yuan_short
 from lianjian.printing import print_table as _table
+from lianjian.commands.audit import as_option, audited
 
 __all__ = ["paths", "profile", "portrait", "timeline"]
 
@@ -68,6 +69,7 @@ def paths(
                                               "(repeatable; default: all but PART_OF)"),
     limit: int = typer.Option(20, "--limit", min=1, help="Most paths"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+    actor: Optional[str] = as_option(),
 ) -> None:
     """Hidden relationships (隐性关联): how two entities are connected, step by step."""
     from analytics.paths import DEFAULT_PATH_TYPES, all_short_paths, shortest_paths
@@ -77,6 +79,7 @@ def paths(
         with closing(connect()) as connection:
             found = search(connection, a, b, max_hops=max_hops, at=_date(at, "--at"),
                            types=types or list(DEFAULT_PATH_TYPES), limit=limit)
+            audited(connection, actor, "paths.read", [a, b], {"max_hops": max_hops, "at": at})
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if as_json:
@@ -106,12 +109,14 @@ def profile(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The record as it stood on "
                                                                "this date (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+    actor: Optional[str] = as_option(),
 ) -> None:
     """Integrity profile (廉政档案) of one official, with a risk score traced item by item."""
     from analytics.profiles import integrity_profile
 
     with closing(connect()) as connection:
         result = integrity_profile(connection, id_number, as_of=_date(as_of, "--as-of"))
+        audited(connection, actor, "profile.read", [id_number], {"as_of": as_of})
     if as_json:
         _echo_json(result)
         return
@@ -147,6 +152,7 @@ def portrait(
                                                          "region code"),
     no_subunits: bool = typer.Option(False, "--no-subunits", help="Only the unit itself"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+    actor: Optional[str] = as_option(),
 ) -> None:
     """Unit portrait (政治生态画像): alerts, top risks, trend, methods, supplier concentration."""
     from analytics.portraits import region_portrait, unit_portrait
@@ -155,6 +161,8 @@ def portrait(
         with closing(connect()) as connection:
             result = (region_portrait(connection, unit_id) if region else
                       unit_portrait(connection, unit_id, include_subunits=not no_subunits))
+            audited(connection, actor, "portrait.read", [unit_id],
+                    {"region": region, "no_subunits": no_subunits})
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if as_json:
@@ -187,6 +195,7 @@ def timeline(
     start: Optional[str] = typer.Option(None, "--from", help="First date (YYYY-MM-DD)"),
     end: Optional[str] = typer.Option(None, "--to", help="Last date (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+    actor: Optional[str] = as_option(),
 ) -> None:
     """Timeline (时间线) of an entity's ties and flows, in date order."""
     from analytics.timeline import entity_timeline
@@ -194,6 +203,7 @@ def timeline(
     with closing(connect()) as connection:
         frame = entity_timeline(connection, key, start=_date(start, "--from"),
                                 end=_date(end, "--to"))
+        audited(connection, actor, "timeline.read", [key], {"from": start, "to": end})
     if as_json:
         _echo_json(frame)
         return

@@ -9,9 +9,10 @@ import pytest
 from fixtures import World, cli_env  # noqa: F401 - cli_env is a fixture
 from typer.testing import CliRunner
 
-from analytics.alerts import EXPORT_COLUMNS, read_alerts, set_alert_status
+from analytics.alerts import EXPORT_COLUMNS, WORKFLOW_COLUMNS, read_alerts
 from analytics.scan import ACQUIRE_LOCK, ScanBusy, release_lock, run_scan
 from analytics.schedule import ScheduleEntry, read_schedule, run_schedule
+from analytics.workflow import assign, start_verification
 from graph.errors import LianjianError
 
 
@@ -41,7 +42,7 @@ def test_rescan_never_duplicates_and_keeps_the_workflow(db, tmp_path):
     first = run_scan(db, RULES)
     assert (first.new_alerts, first.still_matching, first.no_longer_matching) == (3, 0, 0)
     alert = next(a for a in read_alerts(db) if a["rule_id"] == "relative_supplier")
-    set_alert_status(db, alert["alert_id"], "assigned", note="交第一纪检组")
+    assign(db, alert["alert_id"], actor="李主任", assignee="第一纪检组", note="交第一纪检组")
     second = run_scan(db, RULES)
     assert (second.new_alerts, second.still_matching, second.no_longer_matching) == (0, 3, 0)
     assert db.read("MATCH (a:Alert) RETURN count(a) AS n") == [{"n": 3}]
@@ -61,7 +62,8 @@ def test_an_alert_whose_facts_are_gone_no_longer_matches_but_stays(db, tmp_path)
     world.load(db, tmp_path / "county")
     run_scan(db, RULES)
     alert = next(a for a in read_alerts(db) if a["rule_id"] == "relative_supplier")
-    set_alert_status(db, alert["alert_id"], "verifying")
+    assign(db, alert["alert_id"], actor="李主任", assignee="王")
+    start_verification(db, alert["alert_id"], actor="王")
     county(changed := World(), with_spouse_tie=False)      # the next extract lacks the tie
     changed.load(db, tmp_path / "county")
     rescan = run_scan(db, RULES)
@@ -127,7 +129,7 @@ def test_export_has_the_spec_columns(cli_env, tmp_path):
     assert as_json.exit_code == 0, as_json.output
     alerts = json.loads(out.read_text(encoding="utf-8"))
     assert len(alerts) == 3 and all(isinstance(a["entity_ids"], list) for a in alerts)
-    assert list(alerts[0])[:6] == list(EXPORT_COLUMNS)
+    assert list(alerts[0])[:9] == list(EXPORT_COLUMNS + WORKFLOW_COLUMNS)
 
 
 def test_schedule_reads_entries_and_runs_them(db, tmp_path):

@@ -47,7 +47,7 @@ def test_sign_in_look_around_and_sign_out(live, browser, audit_log):
     assert not [c for c in browser.context.cookies() if c["name"] == "__Host-lianjian"]
     page.goto(f"{live.url}/")
     assert "/login" in page.url
-    assert [e["action"] for e in audit_log] == ["login", "logout"]
+    assert [e["action"] for e in audit_log] == ["session.login", "session.logout"]
 
 
 def test_wrong_password_then_throttled(start_app, browser):

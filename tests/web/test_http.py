@@ -43,7 +43,7 @@ def test_sign_in_sets_a_strict_session_cookie_and_sign_out_ends_it(live, client,
     replay = WebClient(live.url)
     replay.cookies[SESSION] = old
     assert replay.get("/").status_code == 303, "a signed-out cookie opens nothing"
-    assert actions(audit_log) == [("login", "zhang.san"), ("logout", "zhang.san")]
+    assert actions(audit_log) == [("session.login", "zhang.san"), ("session.logout", "zhang.san")]
     assert audit_log[0]["parameters"]["address"] == "127.0.0.1"
 
 
@@ -88,8 +88,8 @@ def test_wrong_password_unknown_user_and_disabled_user_read_the_same(live, clien
         bodies.append(answer.text.replace(name, "NAME"))
     assert bodies[0] == bodies[1] == bodies[2]
     assert "用户名或口令错误" in bodies[0]
-    assert actions(audit_log) == [("login.failed", "qian.qi"), ("login.failed", "nobody"),
-                                  ("login.failed", "off.user")]
+    assert actions(audit_log) == [("session.login_failed", "qian.qi"), ("session.login_failed", "nobody"),
+                                  ("session.login_failed", "off.user")]
 
 
 def test_the_sixth_wrong_password_in_a_minute_is_throttled_per_account(start_app, audit_log):
@@ -105,7 +105,7 @@ def test_the_sixth_wrong_password_in_a_minute_is_throttled_per_account(start_app
     assert sixth.status_code == 429 and SESSION not in client.cookies, \
         "even the right password is refused while throttled"
     assert 1 <= int(sixth.headers["retry-after"]) <= 60 and "秒后再试" in sixth.text
-    assert audit_log[-1]["action"] == "login.throttled"
+    assert audit_log[-1]["action"] == "session.login_throttled"
     assert audit_log[-1]["parameters"]["refused_by"] == ["account:sun.ba"]
 
 

@@ -7,9 +7,7 @@ downloads a browser here), records every request and fails the test if one goes 
 other than 127.0.0.1 or if the page reports a Content-Security-Policy violation.
 Screenshots go to out/screenshots/ (git-ignored), one file per test and step.
 
-``audit_log`` spies on ``web.audit.record_event``, the one seam to the audit trail: each
-event is kept for the test to check and, when ``analytics.audit`` exists, also written to
-the real trail through it.
+``audit_log`` reads back what the test appended to the real audit trail (analytics.audit).
 """
 from __future__ import annotations
 
@@ -17,6 +15,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,7 +24,7 @@ import httpx
 import pytest
 import uvicorn
 
-import web.audit
+from analytics import audit
 from analytics.accounts import User, add_user
 from graph.connection import Connection
 from graph.settings import Settings
@@ -74,24 +73,28 @@ def make_user(connection: Connection, username: str, roles: tuple[str, ...] = ("
 
 
 @pytest.fixture
-def audit_log(monkeypatch) -> list[dict]:
-    """Every event the app records, in order (and in the real trail once it exists)."""
-    events: list[dict] = []
-    try:
-        from analytics import audit as real
-    except ImportError:
-        real = None
+def audit_log(db) -> "RecordedEvents":
+    """The events recorded during the test, read back from the real hash-chained trail."""
+    return RecordedEvents(db, audit.head(db)["seq"])
 
-    def spy(connection, *, actor, action, targets=(), parameters=None):
-        events.append({"actor": actor, "action": action, "targets": list(targets),
-                       "parameters": dict(parameters or {})})
-        if real is not None:
-            return real.record(connection, actor=actor, action=action, targets=targets,
-                               parameters=parameters)
-        return {"seq": len(events), "hash": None, "at": None}
 
-    monkeypatch.setattr(web.audit, "record_event", spy)
-    return events
+class RecordedEvents(Sequence):
+    """Audit events appended after ``after``, oldest first, read afresh at every look."""
+
+    def __init__(self, connection: Connection, after: int):
+        self.connection, self.after = connection, after
+
+    def _events(self) -> list[dict]:
+        found = audit.read_log(self.connection, limit=10_000)["items"]
+        return [{"actor": event["actor"], "action": event["action"],
+                 "targets": event["targets"], "parameters": event["parameters"]}
+                for event in reversed(found) if event["seq"] > self.after]
+
+    def __getitem__(self, index):
+        return self._events()[index]
+
+    def __len__(self) -> int:
+        return len(self._events())
 
 
 @dataclass

@@ -67,13 +67,13 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
                                                address: settings.login_max_per_address},
                                   settings.login_window_s)
     if not reservation.allowed:
-        audit("login.throttled", parameters={"refused_by": list(reservation.refused_by),
+        audit("session.login_throttled", parameters={"refused_by": list(reservation.refused_by),
                                              "retry_after_s": reservation.retry_after_s})
         return login_page(ctx, 429, ctx.t("login.throttled", seconds=reservation.retry_after_s),
                           typed, next_path, {"Retry-After": str(reservation.retry_after_s)})
     user = authenticate(connection, typed, password) if typed and password else None
     if user is None:
-        audit("login.failed")
+        audit("session.login_failed")
         return login_page(ctx, 401, ctx.t("login.failed"), typed, next_path)
     release_attempt(connection, reservation, clear=account)
     if ctx.identity.cookie_value:
@@ -83,11 +83,11 @@ def sign_in(request: Request, username: str = Form(""), password: str = Form("")
     opened = open_session(connection, user.username, address=client_address(request),
                           absolute_s=settings.session_absolute_s)
     if opened is None:  # disabled between the password check and now
-        audit("login.failed")
+        audit("session.login_failed")
         return login_page(ctx, 401, ctx.t("login.failed"), typed, next_path)
     cookie_value, _session = opened
     try:
-        ctx.audit_for(user.username)("login")
+        ctx.audit_for(user.username)("session.login")
     except Exception:
         end_session(connection, cookie_value)   # no access that the trail does not show
         raise
@@ -103,7 +103,7 @@ def sign_out(ctx: RequestContext = Depends(current)) -> Response:
     cookie_value = ctx.request.cookies.get(session_cookie_name(settings))
     if cookie_value:
         end_session(ctx.connection, cookie_value)
-    ctx.audit("logout")
+    ctx.audit("session.logout")
     response = RedirectResponse("/login", status_code=303)
     delete_cookie(response, settings, session_cookie_name(settings))
     return response

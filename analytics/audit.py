@@ -1,0 +1,280 @@
+"""The audit trail (审计日志): who did what to which alert, and who looked at whom.
+
+Every workflow action, every read of a person's profile, map or timeline and every export
+is appended as an ``AuditEvent``: ``seq`` (1, 2, 3 … without gaps), ``at`` (UTC), ``actor``,
+``action`` (a short dotted word, ``ACTIONS``), ``targets`` (the keys concerned: alert ids,
+ID numbers, unit codes …), ``parameters`` (canonical JSON), ``prev_hash`` and ``hash`` =
+SHA-256 over the canonical JSON of all those fields (``event_hash``). Changing, removing or
+reordering an event therefore breaks the chain at that event, and ``verify_chain`` names it.
+
+Appends are serialised on one ``AuditHead`` node: the append takes that node's write lock
+before it reads the head (Neo4j's documented way to avoid lost updates), so two writers
+never fork the chain; a uniqueness constraint on ``seq`` is the second guard. Nothing here
+updates or deletes an event. ``append`` runs inside a caller's managed transaction, so a
+workflow change and its audit event commit together or not at all; ``record`` is the same
+in a transaction of its own. The head (seq and hash) is what an exported report carries:
+anyone holding it can later check that the trail up to it is intact.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from graph.errors import LianjianError
+
+if TYPE_CHECKING:      # annotations only: the command line imports this module at once
+    import neo4j
+
+    from graph.connection import Connection
+
+__all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "record", "verify_chain", "read_log",
+           "head", "event_hash", "canonical_json", "default_actor"]
+
+GENESIS = "0" * 64
+ACTION_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
+PAGE = 5000
+
+# The actions Lianjian records (docs/audit.md lists them with their targets).
+ACTIONS = {
+    "alert.assign": "分办: an alert assigned to a handler with a deadline",
+    "alert.verify": "核查: verification of an alert started",
+    "alert.dispose": "处置: an alert decided, with its outcome",
+    "alert.reopen": "重新核查: a decided alert reopened",
+    "alert.note": "备注: a note added to an alert",
+    "alert.read": "an alert shown with its evidence and history",
+    "alerts.list": "a list of alerts read",
+    "alerts.export": "alerts exported (CSV or JSON)",
+    "profile.read": "an official's integrity profile (廉政档案) read",
+    "portrait.read": "a unit's or region's portrait (政治生态画像) read",
+    "timeline.read": "an entity's timeline read",
+    "paths.read": "the relationships between two entities (隐性关联) read",
+    "map.read": "an entity's relationship map read",
+    "scan.run": "a scan run (rules, units, parameters)",
+    "audit.read": "the audit log read",
+    "session.login": "a workbench sign-in",
+    "session.login_failed": "a refused sign-in (wrong name or password, disabled account)",
+    "session.login_throttled": "a sign-in refused by the throttle (per account or address)",
+    "session.logout": "a workbench sign-out",
+    "user.add": "an account created (CLI)",
+    "user.disable": "an account disabled (its sessions end)",
+    "user.enable": "an account enabled again",
+    "user.passwd": "a password changed (other sessions end)",
+    "user.passwd.failed": "a password change refused (wrong current password)",
+    "user.passwd.throttled": "a password change refused by the throttle",
+    "token.create": "an API token issued",
+    "token.revoke": "an API token revoked",
+}
+
+LOCK_HEAD = """
+MERGE (head:AuditHead {name: 'audit'})
+ON CREATE SET head.seq = 0, head.hash = $genesis
+SET head._lock = true
+WITH head
+RETURN head.seq AS seq, head.hash AS hash
+"""
+
+APPEND = """
+MATCH (head:AuditHead {name: 'audit'})
+CREATE (event:AuditEvent {seq: $seq, at: datetime($at), actor: $actor, action: $action,
+                          targets: $targets, parameters: $parameters, prev_hash: $prev_hash,
+                          hash: $hash})
+SET head.seq = $seq, head.hash = $hash
+REMOVE head._lock
+"""
+
+HEAD = "MATCH (head:AuditHead {name: 'audit'}) RETURN head.seq AS seq, head.hash AS hash"
+
+EVENTS_AFTER = """
+MATCH (event:AuditEvent) WHERE event.seq > $after
+RETURN event.seq AS seq, event.at AS at, event.actor AS actor, event.action AS action,
+       event.targets AS targets, event.parameters AS parameters,
+       event.prev_hash AS prev_hash, event.hash AS hash
+ORDER BY event.seq LIMIT $limit
+"""
+
+LOG_FILTER = """
+MATCH (event:AuditEvent)
+WHERE ($actor IS NULL OR event.actor = $actor)
+  AND ($action IS NULL OR event.action = $action)
+  AND ($target IS NULL OR $target IN event.targets)
+  AND ($since IS NULL OR event.at >= datetime($since))
+"""
+
+COUNT_LOG = LOG_FILTER + "RETURN count(event) AS total"
+
+READ_LOG = LOG_FILTER + """
+RETURN event.seq AS seq, toString(event.at) AS at, event.actor AS actor,
+       event.action AS action, event.targets AS targets, event.parameters AS parameters,
+       event.prev_hash AS prev_hash, event.hash AS hash
+ORDER BY event.seq DESC SKIP $skip LIMIT $limit
+"""
+
+
+class AuditError(LianjianError):
+    """An audit event that cannot be written as given (no actor, a malformed action)."""
+
+
+def default_actor() -> str:
+    """The OS user: who the command line acts as when ``--as`` is not given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no spaces, UTF-8 kept: one text per value, whoever writes it.
+
+    >>> canonical_json({"b": [1, "二"], "a": None})
+    '{"a":null,"b":[1,"二"]}'
+    """
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      default=str)
+
+
+def _utc_text(value: Any) -> str:
+    """A time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (what is hashed; the stored datetime agrees)."""
+    if hasattr(value, "to_native"):
+        value = value.to_native()
+    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(event: dict[str, Any]) -> str:
+    """SHA-256 (hex) of the canonical JSON of the event's fields, ``prev_hash`` included.
+
+    >>> event_hash({"seq": 1, "at": "2024-01-01T00:00:00.000000Z", "actor": "a",
+    ...             "action": "alert.note", "targets": [], "parameters": "{}",
+    ...             "prev_hash": GENESIS})[:16]
+    '262e0fa108c15ed1'
+    """
+    fields = {name: event[name] for name in
+              ("seq", "at", "actor", "action", "targets", "parameters", "prev_hash")}
+    return hashlib.sha256(canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+def append(tx: neo4j.ManagedTransaction, *, actor: str, action: str,
+           targets: Iterable[Any] = (), parameters: dict[str, Any] | None = None
+           ) -> dict[str, Any]:
+    """Append one event inside the caller's write transaction; returns ``{seq, hash, at}``.
+
+    The head is locked first, so the event commits with the caller's writes or not at all,
+    and a concurrent writer waits for this transaction to end before it reads the head.
+    """
+    actor = (actor or "").strip()
+    if not actor:
+        raise AuditError("every audited action needs an actor: pass --as USER")
+    if not ACTION_NAME.match(action or ""):
+        raise AuditError(f"audit action {action!r} must be short dotted words (alert.assign)")
+    current = tx.run(LOCK_HEAD, genesis=GENESIS).single()
+    event = {"seq": current["seq"] + 1,
+             "at": _utc_text(dt.datetime.now(dt.timezone.utc)),
+             "actor": actor, "action": action,
+             "targets": [str(target) for target in targets if target not in (None, "")],
+             "parameters": canonical_json(parameters or {}),
+             "prev_hash": current["hash"]}
+    event["hash"] = event_hash(event)
+    tx.run(APPEND, event).consume()
+    return {"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
+
+
+def record(connection: Connection, *, actor: str, action: str, targets: Iterable[Any] = (),
+           parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Append one audit event in its own write transaction; returns ``{seq, hash, at}``.
+
+    Parameters
+    ----------
+    connection : the database holding the trail.
+    actor : who acted (the CLI's ``--as`` or the OS user; the web app's signed-in user).
+    action : a dotted name such as ``profile.read`` (``ACTIONS`` lists Lianjian's own).
+    targets : keys of what was acted on or read (alert ids, ID numbers, unit codes …).
+    parameters : what else defines the action (filters, options), JSON-serialisable.
+    """
+    targets = list(targets)
+    with connection._translated(), connection.session() as session:
+        return session.execute_write(lambda tx: append(tx, actor=actor, action=action,
+                                                       targets=targets,
+                                                       parameters=parameters))
+
+
+def head(connection: Connection) -> dict[str, Any]:
+    """The last ``seq`` and ``hash`` of the chain (``0`` and ``GENESIS`` when it is empty)."""
+    rows = connection.read(HEAD)
+    return {"seq": rows[0]["seq"], "hash": rows[0]["hash"]} if rows else \
+        {"seq": 0, "hash": GENESIS}
+
+
+def verify_chain(connection: Connection) -> dict[str, Any]:
+    """Recompute the chain from the first event; name the first broken or missing one.
+
+    Returns ``{ok, events, head, first_bad_seq, problem}``: ``first_bad_seq`` is the seq of
+    the first event that is missing (a gap, or events after the last one the head counts),
+    altered (its hash does not match its content) or out of place (its ``prev_hash`` is not
+    the hash of the event before it); ``problem`` says which in one line.
+    """
+    expected_seq, previous, count = 1, GENESIS, 0
+    last = head(connection)
+    while True:
+        rows = connection.read(EVENTS_AFTER, after=expected_seq - 1, limit=PAGE)
+        for row in rows:
+            problem = _check(row, expected_seq, previous)
+            if problem:
+                return _result(False, count, last, problem[0], problem[1])
+            previous, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+        if len(rows) < PAGE:
+            break
+    if last["seq"] >= expected_seq:
+        return _result(False, count, last, expected_seq,
+                       f"event {expected_seq} is missing: the chain ends at {expected_seq - 1} "
+                       f"but its head counts {last['seq']} events")
+    if count and last["hash"] != previous:
+        return _result(False, count, last, count,
+                       f"event {count} does not match the head's hash")
+    return _result(True, count, last, None, None)
+
+
+def _check(row: dict, expected_seq: int, previous: str) -> tuple[int, str] | None:
+    if row["seq"] != expected_seq:
+        return expected_seq, (f"event {expected_seq} is missing (the next event is "
+                              f"{row['seq']})")
+    event = {**row, "at": _utc_text(row["at"]), "targets": list(row["targets"] or [])}
+    if event_hash(event) != row["hash"]:
+        return expected_seq, (f"event {expected_seq} was altered: its hash does not match "
+                              "its content")
+    if row["prev_hash"] != previous:
+        return expected_seq, (f"event {expected_seq} is out of place: its previous hash is "
+                              f"not the hash of event {expected_seq - 1}")
+    return None
+
+
+def _result(ok: bool, events: int, last: dict, seq: int | None, problem: str | None) -> dict:
+    return {"ok": ok, "events": events, "head": last, "first_bad_seq": seq,
+            "problem": problem}
+
+
+def read_log(connection: Connection, actor: str | None = None, target: str | None = None,
+             since: dt.date | dt.datetime | str | None = None, action: str | None = None,
+             page: int = 1, limit: int = 50) -> dict[str, Any]:
+    """Audit events, newest first, filtered in Cypher: ``{items, total, page, limit}``.
+
+    ``target`` matches one key among an event's targets (an ID number finds every read of
+    that person's profile and every action on alerts naming them); ``since`` is a date or
+    an ISO time.
+    """
+    if page < 1 or limit < 1:
+        raise LianjianError("page and limit start at 1")
+    if isinstance(since, dt.datetime):
+        since = _utc_text(since)
+    elif isinstance(since, dt.date):
+        since = since.isoformat()
+    filters = {"actor": actor, "target": target, "since": since, "action": action}
+    total = connection.read(COUNT_LOG, **filters)[0]["total"]
+    items = connection.read(READ_LOG, **filters, skip=(page - 1) * limit, limit=limit)
+    for item in items:
+        item["parameters"] = json.loads(item["parameters"] or "{}")
+        item["targets"] = list(item["targets"] or [])
+    return {"items": items, "total": total, "page": page, "limit": limit}
