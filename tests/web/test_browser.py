@@ -5,6 +5,7 @@ Every test fails if the page asks any host but 127.0.0.1 or reports a CSP violat
 """
 from __future__ import annotations
 
+from playwright.sync_api import expect
 from web_fixtures import (PASSWORD, audit_log, browser, live, make_user,  # noqa: F401
                           playwright_driver, start_app)
 
@@ -115,14 +116,14 @@ def test_language_switch(live, browser):
     page = browser.page
     page.goto(f"{live.url}/login")
     page.click("form.language button[value=en]")
-    assert page.locator("button.primary").inner_text() == "Sign in"
+    expect(page.locator("button.primary")).to_have_text("Sign in")
     browser.login(live.url, "lang.user")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("nav.nav a").all_inner_texts() == ["Home", "API docs"]
     assert "城关镇人民政府 and the units below it (1)" in page.locator(".facts").inner_text()
     browser.shot("english")
     page.click("form.language button[value=zh]")
-    assert page.locator("nav.nav a").all_inner_texts() == ["首页", "接口文档"]
+    expect(page.locator("nav.nav a")).to_have_text(["首页", "接口文档"])
     assert page.url == f"{live.url}/"
 
 

@@ -96,6 +96,9 @@ class RecordedEvents(Sequence):
     def __len__(self) -> int:
         return len(self._events())
 
+    def __eq__(self, other) -> bool:
+        return list(self) == other
+
 
 @dataclass
 class LiveApp:
