@@ -1,6 +1,10 @@
 """Labels in Chinese (default) and English: UI text from the catalogs in ``web/i18n/``,
 names of entity types and properties from the graph model (``graph/model/*.yaml``), so no
 label is written twice.
+
+A language's catalog is every ``web/i18n/<lang>/*.yaml`` file, one per part of the
+workbench (core, alerts, map, cases, public, …); a key defined in two files is an error, so
+parts never overwrite each other's words.
 """
 from __future__ import annotations
 
@@ -20,8 +24,20 @@ CATALOG_DIR = Path(__file__).with_name("i18n")
 
 @lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
-    """The flat ``key: text`` catalog of a language."""
-    return yaml.safe_load((CATALOG_DIR / f"{lang}.yaml").read_text(encoding="utf-8"))
+    """The flat ``key: text`` catalog of a language, from all of its files.
+
+    >>> catalog("zh")["nav.home"]
+    '首页'
+    """
+    texts: dict[str, str] = {}
+    for path in sorted((CATALOG_DIR / lang).glob("*.yaml")):
+        part = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        twice = sorted(set(part) & set(texts))
+        if twice:
+            raise ValueError(f"{path}: keys already defined in another catalog file: "
+                             f"{', '.join(twice)}")
+        texts.update(part)
+    return texts
 
 
 def choose_language(value: str | None) -> str:

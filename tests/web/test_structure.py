@@ -12,6 +12,7 @@ from web_fixtures import WebClient, audit_log, live, make_user, start_app  # noq
 
 from web.app import create_app
 from web.context import csrf_guard, current, visitor
+from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
 from web.routes import account, api, auth, docs, home, language, users
 
@@ -67,9 +68,12 @@ def test_static_files_ask_no_other_host():
 
 
 def test_catalogs_have_the_same_keys_and_every_used_key():
-    zh = yaml.safe_load((WEB / "i18n" / "zh.yaml").read_text(encoding="utf-8"))
-    en = yaml.safe_load((WEB / "i18n" / "en.yaml").read_text(encoding="utf-8"))
+    zh, en = catalog("zh"), catalog("en")
     assert set(zh) == set(en)
+    for part in (WEB / "i18n" / "zh").glob("*.yaml"):  # each part in both languages
+        english = WEB / "i18n" / "en" / part.name
+        assert english.exists() and set(yaml.safe_load(part.read_text(encoding="utf-8"))) \
+            == set(yaml.safe_load(english.read_text(encoding="utf-8"))), part.name
     used = set()
     for source in list((WEB / "templates").rglob("*.html")) + list(WEB.rglob("*.py")):
         used |= set(re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_]+)["']""", source.read_text(
