@@ -108,8 +108,10 @@ WITH trail, txn, payer, payee LIMIT $limit
 RETURN [i IN range(0, size(txn) - 1) | {
   txn: elementId(txn[i]), txn_id: txn[i].txn_id, date: txn[i].date, amount: txn[i].amount,
   memo: txn[i].memo, from_account: elementId(payer[i]), to_account: elementId(payee[i]),
-  from_holder: head([(payer[i])-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]]),
-  to_holder: head([(payee[i])-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]]),
+  from_holder: head([account IN [payer[i]] |
+    head([(account)-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]])]),
+  to_holder: head([account IN [payee[i]] |
+    head([(account)-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]])]),
   src_file: txn[i].src_file, src_row: txn[i].src_row}] AS transfers
 """
 

@@ -284,8 +284,10 @@ def integrity_profile(connection, id_number: str, *, scope: Scope,
                              "number (18 characters, last may be X) or load persons.csv")
     person = plain(found[0]["person"])
     id_number = person["id_number"]
-    reader = _Reader(connection, {"id_number": id_number, "as_of": as_of, "limit": int(limit),
-                                  **scope.parameters()})
+    # Always a date (the last day when none is given): one plan per query, not one per
+    # parameter type (Neo4j caches plans by the types of the parameters).
+    reader = _Reader(connection, {"id_number": id_number, "as_of": as_of or dt.date.max,
+                                  "limit": int(limit), **scope.parameters()})
     positions = [_flatten(row, "unit", "parent") for row in reader.table("positions",
                                                                          q.POSITIONS)]
     today = as_of or dt.date.today()

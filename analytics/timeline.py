@@ -99,8 +99,7 @@ CALL {{
          {in_scope('Alert', 'other')} AS visible
 }}
 WITH kind, role, date, other, detail, amount, src_file, src_row, visible
-WHERE ($kinds IS NULL OR kind IN $kinds)
-  AND (date IS NULL OR (($start IS NULL OR date >= $start) AND ($end IS NULL OR date <= $end)))
+WHERE kind IN $kinds AND (date IS NULL OR ($start <= date AND date <= $end))
   AND (date IS NOT NULL OR $undated)
 WITH kind, role, date, other, detail, amount, src_file, src_row, visible
 ORDER BY date IS NULL, date, kind, src_file, src_row
@@ -173,8 +172,12 @@ def entity_timeline(connection, key: str, *, scope: Scope, start: dt.date | str 
     if int(page) < 1 or int(page_size) < 1:
         raise ValueError("page and page_size start at 1")
     entity = resolve_entity(connection, key, scope=scope)
-    [found] = connection.read(TIMELINE, element_id=entity["element_id"], start=start, end=end,
-                              kinds=kinds, undated=bool(undated),
+    # Bounds and kinds always typed alike (the whole range, every kind, when not given):
+    # Neo4j plans a query once per combination of parameter types.
+    [found] = connection.read(TIMELINE, element_id=entity["element_id"],
+                              start=start or dt.date.min, end=end or dt.date.max,
+                              kinds=list(EVENT_KINDS) if kinds is None else kinds,
+                              undated=bool(undated),
                               skip=(int(page) - 1) * int(page_size), page_size=int(page_size),
                               **scope.parameters())
     others = counterparts(connection, [(e["other"], e["other_label"]) for e in found["events"]],

@@ -1,8 +1,9 @@
 """``lianjian paths``, ``profile``, ``portrait`` and ``timeline``: exploring the graph.
 
-Thin commands over ``analytics``: they parse arguments, call one function and print its
-result as text (or ``--json`` for other tools). Every path step and profile row prints the
-source file and row it rests on.
+Thin commands over ``analytics.api``: they parse arguments, call one function with the
+command line's scope (everything: the command line is an administrator's tool) and print
+its plain result as text, or as JSON (``--json``) for other tools. Every path step and
+profile row prints the source file and row it rests on.
 """
 from __future__ import annotations
 
@@ -11,16 +12,13 @@ import json
 from contextlib import closing
 from typing import Any, Optional
 
-import pandas as pd
 import typer
 
-from analytics.paths import DEFAULT_PATH_TYPES, MAX_HOPS, all_short_paths, shortest_paths
-from analytics.portraits import region_portrait, unit_portrait
-from analytics.profiles import integrity_profile
-from analytics.timeline import entity_timeline
 from graph.connection import connect
 
 __all__ = ["paths", "profile", "portrait", "timeline"]
+
+MAX_HOPS = 6  # analytics.paths.MAX_HOPS, restated so that --help needs no import
 
 
 def _date(text: str | None, option: str) -> dt.date | None:
@@ -33,35 +31,36 @@ def _date(text: str | None, option: str) -> dt.date | None:
                                  param_hint=option) from None
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, pd.DataFrame):
-        return [_jsonable(row) for row in value.to_dict("records")]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
-def _table(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    typer.secho(f"\n{title} ({len(frame)})", bold=True)
-    if frame.empty:
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ";".join(_cell(item) for item in value)
+    return str(value)
+
+
+def _table(title: str, rows: list[dict], columns: list[str], total: int | None = None,
+           withheld: int = 0) -> None:
+    shown = f"{len(rows)}" if total is None or total == len(rows) else f"{len(rows)} of {total}"
+    note = f", {withheld} outside your jurisdiction" if withheld else ""
+    typer.secho(f"\n{title} ({shown}{note})", bold=True)
+    if not rows:
         typer.echo("  none")
         return
-    shown = frame[[c for c in columns if c in frame.columns]]
-    typer.echo(shown.to_string(index=False, na_rep=""))
+    cells = [[_cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(column), *(len(line[i]) for line in cells))
+              for i, column in enumerate(columns)]
+    typer.echo("  " + "  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for line in cells:
+        typer.echo("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths)))
 
 
 def paths(
@@ -79,11 +78,13 @@ def paths(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Hidden relationships (隐性关联): how two entities are connected, step by step."""
+    from analytics.api import Scope, all_short_paths, shortest_paths
+
     search = all_short_paths if every else shortest_paths
     try:
         with closing(connect()) as connection:
-            found = search(connection, a, b, max_hops=max_hops, at=_date(at, "--at"),
-                           types=types or list(DEFAULT_PATH_TYPES), limit=limit)
+            found = search(connection, a, b, scope=Scope.everything(), max_hops=max_hops,
+                           at=_date(at, "--at"), types=types or None, limit=limit)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if as_json:
@@ -109,37 +110,44 @@ def paths(
 
 
 def profile(
-    id_number: str = typer.Argument(..., help="The person's id_number (身份证号)"),
+    id_number: str = typer.Argument(..., help="The person's id_number (身份证号), any spelling"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The record as it stood on "
                                                                "this date (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Integrity profile (廉政档案) of one official, with a risk score traced item by item."""
+    from analytics.api import Scope, integrity_profile
+
     with closing(connect()) as connection:
-        result = integrity_profile(connection, id_number, as_of=_date(as_of, "--as-of"))
+        result = integrity_profile(connection, id_number, scope=Scope.everything(),
+                                   as_of=_date(as_of, "--as-of"))
     if as_json:
         _echo_json(result)
         return
-    person = result["person"]
+    person, totals, withheld = result["person"], result["totals"], result["withheld"]
     typer.secho(f"{person.get('name')} {person.get('id_number')}  household "
                 f"{person.get('household_id') or '-'}", bold=True)
-    _table("Positions 任职", result["positions"],
-           ["unit_name", "title", "rank", "start_date", "end_date", "current", "src_row"])
-    _table("Family 亲属", result["family"],
-           ["name", "id_number", "relation", "relation_zh", "in_household", "src_row"])
-    _table("Companies 本人及亲属经商办企业", result["companies"],
-           ["company_name", "credit_code", "holder_name", "holder_relation", "role",
-            "share_pct", "start_date", "end_date"])
-    _table("Contracts 关联合同", result["contracts"],
-           ["contract_id", "signed_date", "amount", "method", "buyer_name", "supplier_name",
-            "approved_by_him", "during_tenure"])
-    _table("Payments 资金往来", result["payments"],
-           ["txn_id", "date", "amount", "payer_name", "payee_name", "payee_relation",
-            "payer_supplies_units"])
-    _table("Subsidies 惠民资金", result["subsidies"],
-           ["payment_id", "date", "program", "amount", "recipient_name", "recipient_relation"])
-    _table("Alerts 预警", result["alerts"],
-           ["alert_id", "rule_id", "severity", "status", "matching", "first_seen"])
+    tables = [
+        ("positions", "Positions 任职", ["unit_name", "title", "rank", "start_date", "end_date",
+                                        "current", "src_row"]),
+        ("family", "Family 亲属", ["name", "id_number", "relation", "relation_zh",
+                                   "in_household", "src_row"]),
+        ("companies", "Companies 本人及亲属经商办企业", [
+            "company_name", "credit_code", "holder_name", "holder_relation", "role",
+            "share_pct", "start_date", "end_date"]),
+        ("contracts", "Contracts 关联合同", ["contract_id", "signed_date", "amount", "method",
+                                           "buyer_name", "supplier_name", "approved_by_him",
+                                           "during_tenure"]),
+        ("payments", "Payments 资金往来", ["txn_id", "date", "amount", "payer_name",
+                                         "payee_name", "payee_relation",
+                                         "payer_supplies_units"]),
+        ("subsidies", "Subsidies 惠民资金", ["payment_id", "date", "program", "amount",
+                                          "recipient_name", "recipient_relation"]),
+        ("alerts", "Alerts 预警", ["alert_id", "rule_id", "severity", "status", "outcome",
+                                   "matching", "first_seen"]),
+    ]
+    for name, title, columns in tables:
+        _table(title, result[name], columns, totals.get(name), withheld.get(name, 0))
     risk = result["risk"]
     typer.secho(f"\nRisk 风险分 {risk['total']:g}", bold=True)
     for item in risk["items"]:
@@ -154,23 +162,34 @@ def portrait(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Unit portrait (政治生态画像): alerts, top risks, trend, methods, supplier concentration."""
+    from analytics.api import Scope, region_portrait, unit_portrait
+
     try:
         with closing(connect()) as connection:
-            result = (region_portrait(connection, unit_id) if region else
-                      unit_portrait(connection, unit_id, include_subunits=not no_subunits))
+            result = (region_portrait(connection, unit_id, scope=Scope.everything())
+                      if region else
+                      unit_portrait(connection, unit_id, scope=Scope.everything(),
+                                    include_subunits=not no_subunits))
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     if as_json:
         _echo_json(result)
         return
-    unit = result["unit"]
+    unit, totals = result["unit"], result["totals"]
     typer.secho(" ".join(str(unit.get(k)) for k in ("unit_id", "name", "region_code")
                          if unit.get(k) is not None), bold=True)
+    typer.echo(f"{totals['units']} units, {totals['contracts']:,} contracts worth "
+               f"{totals['contract_amount']:,.2f} yuan"
+               + (f" ({totals['contracts_without_amount']} without an amount)"
+                  if totals["contracts_without_amount"] else "")
+               + f", {totals['officials']:,} officials, {totals['alerts']} alerts")
     _table("Units 单位", result["units"],
            ["unit_id", "name", "level", "alerts", "contracts", "contract_amount", "officials"])
-    by_rule = result["alerts_by_rule"]
-    by_rule = by_rule.reset_index() if not by_rule.empty else pd.DataFrame()
-    _table("Alerts by rule 预警（按规则）", by_rule, list(by_rule.columns))
+    by_rule = [{"rule_id": row["rule_id"], "name_zh": row["name_zh"], "total": row["total"],
+                **row["by_status"], **{f"outcome {k}": v for k, v in row["by_outcome"].items()}}
+               for row in result["alerts_by_rule"]]
+    columns = list(dict.fromkeys(column for row in by_rule for column in row))
+    _table("Alerts by rule 预警（按规则）", by_rule, columns)
     _table("Top risks 风险人员", result["top_risks"],
            ["name", "id_number", "posts", "risk", "alerts"])
     _table("Trend 趋势", result["trend"], ["month", "alerts_first_seen",
@@ -181,23 +200,35 @@ def portrait(
     typer.secho(f"\nSupplier concentration 供应商集中度: HHI {concentration['hhi']:g}, "
                 f"top-5 share {concentration['top_share']:.1%}, "
                 f"{concentration['supplier_count']} suppliers", bold=True)
-    typer.echo(concentration["suppliers"].to_string(index=False)
-               if not concentration["suppliers"].empty else "  none")
+    _table("Top suppliers", concentration["suppliers"],
+           ["credit_code", "name", "contracts", "amount", "share"])
 
 
 def timeline(
     key: str = typer.Argument(..., help="Key of any entity"),
     start: Optional[str] = typer.Option(None, "--from", help="First date (YYYY-MM-DD)"),
     end: Optional[str] = typer.Option(None, "--to", help="Last date (YYYY-MM-DD)"),
+    kinds: Optional[list[str]] = typer.Option(None, "--kind", help="Only this kind of event "
+                                              "(repeatable: contract, transfer, alert...)"),
+    page: int = typer.Option(1, "--page", min=1, help="Page of events"),
+    page_size: int = typer.Option(200, "--page-size", min=1, help="Events per page"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Timeline (时间线) of an entity's ties and flows, in date order."""
-    with closing(connect()) as connection:
-        frame = entity_timeline(connection, key, start=_date(start, "--from"),
-                                end=_date(end, "--to"))
+    from analytics.api import Scope, entity_timeline
+
+    try:
+        with closing(connect()) as connection:
+            result = entity_timeline(connection, key, scope=Scope.everything(),
+                                     start=_date(start, "--from"), end=_date(end, "--to"),
+                                     kinds=kinds or None, page=page, page_size=page_size)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     if as_json:
-        _echo_json(frame)
+        _echo_json(result)
         return
-    _table(f"Timeline of {key}", frame, ["date", "kind", "role", "counterpart_name",
-                                         "counterpart_key", "detail", "amount", "src_file",
-                                         "src_row"])
+    entity = result["entity"]
+    _table(f"Timeline of {entity['name'] or ''} [{entity['label']} {entity['key']}], "
+           f"page {result['page']} of {result['pages']}", result["events"],
+           ["date", "kind", "role", "counterpart_name", "counterpart_key", "detail", "amount",
+            "src_file", "src_row"], result["total"], result["withheld"])
