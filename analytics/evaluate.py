@@ -166,7 +166,8 @@ def score(cases: Iterable[Case], alerts: Iterable[dict], unit_ids: set[str]) -> 
     by_pattern: dict[str, list[Case]] = {}
     for case in cases:
         by_pattern.setdefault(case.pattern, []).append(case)
-    scores = {pattern: RuleScore(pattern, cases=len(found)) for pattern, found in by_pattern.items()}
+    scores = {pattern: RuleScore(pattern, cases=len(found))
+              for pattern, found in by_pattern.items()}
     matched: set[str] = set()
     for number, alert in enumerate(alerts, 1):
         rule_score = scores.setdefault(alert["rule_id"], RuleScore(alert["rule_id"]))

@@ -101,8 +101,9 @@ RETURN head(labels(m)) AS label, {_key(labels, 'm')}, properties(r) AS tie,
 
 @lru_cache(maxsize=None)
 def _counts_query(label: str) -> str:
+    arrows = {"out": ("-", "->"), "in": ("<-", "-")}
     counts = ", ".join(
-        f"`{t}:{d}`: COUNT {{ (n){'-' if d == 'out' else '<-'}[:`{t}`]{'->' if d == 'out' else '-'}() }}"
+        f"`{t}:{d}`: COUNT {{ (n){arrows[d][0]}[:`{t}`]{arrows[d][1]}() }}"
         for t, d, _ in tie_types_of(label))
     return f"""
 UNWIND $element_ids AS element_id

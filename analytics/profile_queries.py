@@ -117,7 +117,8 @@ MATCH (payee:Person {{id_number: person}})<-[:HELD_BY]-(to:Account)<-[:PAID_TO]-
 WHERE $as_of IS NULL OR txn.date <= $as_of
 OPTIONAL MATCH (from)-[:HELD_BY]->(payer)
 RETURN {{txn_id: txn.txn_id, date: txn.date, amount: txn.amount, memo: txn.memo,
-        from_account: {shown('from', 'Account')}, payer: {shown('payer', ('Person', 'Company', 'Unit'))},
+        from_account: {shown('from', 'Account')},
+        payer: {shown('payer', ('Person', 'Company', 'Unit'))},
         to_account: {shown('to', 'Account')}, payee_id_number: payee.id_number,
         payee: {shown('payee', 'Person')},
         payer_supplies_units: payer IS NOT NULL AND EXISTS {{

@@ -35,7 +35,7 @@ def test_keys_resolve_whatever_the_label(county):
     assert resolve_entity(county, HONGDA, scope=ALL)["name"] == "宏达建筑工程有限公司"
     assert resolve_entity(county, "K1", scope=ALL)["label"] == "Contract"
     assert resolve_entity(county, ACCOUNT["SPOUSE"], scope=ALL)["label"] == "Account"
-    with pytest.raises(EntityNotFound, match="no person, company, unit, contract, account or other entity you may see"):
+    with pytest.raises(EntityNotFound, match="no person, company, unit, .* you may see"):
         resolve_entity(county, "NOBODY", scope=ALL)
 
 
