@@ -100,6 +100,17 @@ def test_every_severity_has_points_and_critical_is_not_scored_as_low():
     assert alert_points({"rule_id": "x", "score": 30, "outcome": "referred"})[0] == 30.0
 
 
+def test_every_kinship_relation_of_the_input_format_is_named_and_inverted():
+    import yaml
+
+    from analytics.profiles import INVERSE_RELATION, RELATION_ZH
+    from conftest import ROOT
+
+    tables = yaml.safe_load((ROOT / "ingest" / "tables.yaml").read_text(encoding="utf-8"))
+    relations = set(tables["kinship"]["columns"]["relation"]["values"])
+    assert relations <= set(INVERSE_RELATION) and relations <= set(RELATION_ZH)
+
+
 def test_as_of_leaves_out_what_came_later(county):
     before = integrity_profile(county, OFFICIAL, scope=EVERYTHING, as_of=dt.date(2019, 12, 31))
     assert before["contracts"] == [] and before["payments"] == [] and before["alerts"] == []
