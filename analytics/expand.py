@@ -14,7 +14,10 @@ then the more recent date; then the key.
 
 Tie types are the model's relationships of the node's label (both directions), plus
 EVIDENCE (the alerts naming it); labels and types reach the query text only from the
-model.
+model. Where the definitions of docs/access.md put the other end in scope whenever the
+node is (``IMPLIED``: an account's transfers, a unit's contracts, subsidies, officials and
+accounts, an alert's evidence), the neighbour's condition is not evaluated again — on a
+bureau's account with thousands of transfers that is most of the work.
 """
 from __future__ import annotations
 
@@ -29,12 +32,19 @@ from analytics.queries import (INTERNAL_PROPERTIES, PROVENANCE_KEYS, as_date,
 from analytics.scope import Scope
 from graph.model import load_model
 
-__all__ = ["EXPANDABLE_TYPES", "RELEVANCE", "RESOLVE_MANY", "tie_types_of", "expand",
+__all__ = ["EXPANDABLE_TYPES", "IMPLIED", "RELEVANCE", "RESOLVE_MANY", "tie_types_of", "expand",
            "neighbour_counts"]
 
 _MODEL = load_model()
 EXPANDABLE_TYPES = tuple(sorted(_MODEL.relationship_types - {"LOADED", "RAISED"}))
 RELEVANCE = ("alerted", "amount", "date", "key")
+# (label, tie type, direction) whose other end is in scope whenever the node is.
+IMPLIED = frozenset({
+    ("Account", "PAID", "out"), ("Account", "PAID_TO", "in"),  # a transfer of the account
+    ("Unit", "BUYER", "in"), ("Unit", "ISSUED_BY", "in"),  # its contracts and subsidies
+    ("Unit", "HOLDS_POSITION", "in"), ("Unit", "HELD_BY", "in"),  # its officials, accounts
+    ("Alert", "EVIDENCE", "out"),  # the evidence of an alert in scope
+})
 
 
 @lru_cache(maxsize=None)
@@ -77,7 +87,9 @@ def _key(labels: tuple[str, ...], variable: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _neighbours_query(rel_type: str, direction: str, labels: tuple[str, ...]) -> str:
+def _neighbours_query(label: str, rel_type: str, direction: str,
+                      labels: tuple[str, ...]) -> str:
+    implied = (label, rel_type, direction) in IMPLIED
     arrow = f"-[r:`{rel_type}`]->" if direction == "out" else f"<-[r:`{rel_type}`]-"
     label_filter = " OR ".join(f"m:`{label}`" for label in labels)
     return f"""
@@ -86,7 +98,7 @@ MATCH (n){arrow}(m) WHERE ({label_filter})
   AND ($at IS NULL OR ((r.start_date IS NULL OR r.start_date <= $at)
                        AND (r.end_date IS NULL OR r.end_date >= $at)
                        AND coalesce(m.signed_date, m.date, m.submitted_date, $at) <= $at))
-  AND {_condition(labels, 'm')}
+  AND {'true' if implied else _condition(labels, 'm')}
 WITH r, m,
      EXISTS {{ MATCH (m)<-[:EVIDENCE]-(alert:Alert) WHERE {in_scope('Alert', 'alert')} }}
        AS alerted,
@@ -169,7 +181,8 @@ def expand(connection, key: str, *, scope: Scope, tie_types: Iterable[str] | Non
     for rel_type, direction, labels in ties:
         if not counted["counts"][f"{rel_type}:{direction}"]:
             continue
-        for row in connection.read(_neighbours_query(rel_type, direction, labels),
+        for row in connection.read(_neighbours_query(entity["label"], rel_type, direction,
+                                                     labels),
                                    element_id=entity["element_id"], at=as_date(at),
                                    limit=int(limit), **scope.parameters()):
             candidates.append((rel_type, direction, row))

@@ -231,3 +231,11 @@ def test_scans_and_loads(county, scopes):
         "items": [], "total": 0, "page": 1, "page_size": 50, "pages": 1}
     reads_as_missing(county, lambda c, k: api.get_load(c, k, scope=scopes["bureau"]), run_id,
                      missing="no-such-run")
+
+
+def test_warm_up_runs_the_main_reads_for_a_kind_of_reader(county, scopes):
+    seconds = api.warm_up(county, scope=scopes["bureau"])  # the bureau has an account
+    assert {"search", "entity_card", "integrity_profile", "entity_timeline", "unit_portrait",
+            "expand_account"} <= set(seconds)
+    assert all(value >= 0 for value in seconds.values())
+    assert api.warm_up(county, scope=scopes["elsewhere"]) == {}  # no official to read there
