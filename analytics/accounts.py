@@ -69,9 +69,11 @@ GET_USER = f"MATCH (u:User {{username: $username}}) RETURN {USER_FIELDS}, u.pass
 
 LIST_USERS = f"""
 MATCH (u:User) WHERE $scope_units IS NULL OR u.unit_id IN $scope_units
+WITH u ORDER BY u.username
+WITH collect(u) AS users
+UNWIND (CASE WHEN size(users) = 0 THEN [null] ELSE users[$skip..$skip + $page_size] END) AS u
 OPTIONAL MATCH (unit:Unit {{unit_id: u.unit_id}})
-RETURN {USER_FIELDS}, unit.name AS unit_name
-ORDER BY u.username SKIP $offset LIMIT $limit
+RETURN size(users) AS total, u IS NOT NULL AS found, {USER_FIELDS}, unit.name AS unit_name
 """
 
 SET_PASSWORD = """
@@ -256,13 +258,22 @@ def get_user(connection: Connection, username: str) -> User | None:
     return User.from_row(rows[0]) if rows else None
 
 
-def list_users(connection: Connection, scope: Scope | None = None, limit: int = 10_000,
-               offset: int = 0) -> list[dict]:
-    """Accounts (of units in ``scope``) with their unit's name, by user name; no hashes."""
+def list_users(connection: Connection, scope: Scope | None = None, page: int = 1,
+               page_size: int = 10_000) -> dict:
+    """Accounts (of units in ``scope``) with their unit's name, by user name; no hashes.
+
+    Paged like every list of the analytics API: ``{items, total, page, page_size, pages}``.
+    """
     scope = scope or Scope.everything()
-    return [{**User.from_row(row).__dict__, "unit_name": row["unit_name"]}
-            for row in connection.read(LIST_USERS, limit=int(limit), offset=int(offset),
-                                       **scope.parameters())]
+    if int(page) < 1 or int(page_size) < 1:
+        raise LianjianError("page and page_size start at 1")
+    rows = connection.read(LIST_USERS, skip=(int(page) - 1) * int(page_size),
+                           page_size=int(page_size), **scope.parameters())
+    total = rows[0]["total"] if rows else 0
+    return {"items": [{**User.from_row(row).__dict__, "unit_name": row["unit_name"]}
+                      for row in rows if row["found"]],
+            "total": total, "page": int(page), "page_size": int(page_size),
+            "pages": max(1, -(-total // int(page_size)))}
 
 
 def verify_password(connection: Connection, username: str, password: str) -> User | None:

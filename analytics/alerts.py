@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.scope import Scope
 from analytics.workflow import FORMER_ID, OPEN_STATUSES, OUTCOMES, STATUSES, AlertNotFound
 from graph.connection import Connection

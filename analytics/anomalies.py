@@ -9,6 +9,11 @@ typical value, as z-scores), so a reviewer sees why it ranks high.
 
 A high rank is a lead, not an accusation (线索，不是定性): many odd contracts are lawful
 (emergency works, a sole licensed supplier).
+
+The forest is fitted on every contract bought by the units asked for (within the reader's
+scope), never on a sample; the result returns the ``top`` rows and says how many were
+ranked. The tender thresholds and the methods that avoid a tender are read from the
+bid_splitting rule file.
 """
 from __future__ import annotations
 
@@ -18,12 +23,17 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
-from analytics.queries import as_date, native
+from analytics.access import in_scope
+from analytics.plain import plain
+from analytics.queries import as_date
+from analytics.rule_facts import not_tendered_methods, tender_thresholds
+from analytics.scope import Scope
 
 __all__ = [
     "CONTRACT_FEATURES",
+    "FEATURES",
     "NON_COMPETITIVE_METHODS",
-    "TENDER_THRESHOLDS",
+    "LEAD_WORDING",
     "contract_features",
     "supplier_features",
     "score_anomalies",
@@ -31,29 +41,27 @@ __all__ = [
     "rank_supplier_anomalies",
 ]
 
+# A feature of this ranking, not a rule's parameter: awards without any competition.
 NON_COMPETITIVE_METHODS = frozenset({"single_source", "direct"})
-NOT_TENDERED_METHODS = frozenset({"competitive_negotiation", "inquiry", "single_source",
-                                  "direct"})
-# Amounts from which a public tender is required (rules.md, bid_splitting), yuan.
-TENDER_THRESHOLDS = {"goods": 2_000_000.0, "services": 2_000_000.0, "works": 4_000_000.0}
 LEAD_WORDING = "lead, not an accusation (线索，不是定性)"
 
-# One row per contract (bounded by $limit), with what is known of its supplier, buyer and
-# tender: the buyer's total spend and the part of it that went to this supplier.
-CONTRACT_FEATURES = """
+# One row per contract of the units (all of them), with what is known of its supplier,
+# buyer and tender: the buyer's total spend and the part of it that went to this supplier,
+# each summed once per buyer and supplier.
+CONTRACT_FEATURES = f"""
 MATCH (contract:Contract)-[:BUYER]->(unit:Unit)
-WHERE $unit_ids IS NULL OR unit.unit_id IN $unit_ids
-WITH contract, unit LIMIT $limit
+WHERE ($unit_ids IS NULL OR unit.unit_id IN $unit_ids) AND {in_scope('Unit', 'unit')}
 OPTIONAL MATCH (contract)-[:SUPPLIER]->(supplier:Company)
+WITH unit, supplier, collect(contract) AS contracts,
+     sum(coalesce(contract.amount, 0.0)) AS spent
+WITH unit, sum(spent) AS buyer_total,
+     collect({{supplier: supplier, contracts: contracts,
+              at_buyer: CASE WHEN supplier IS NULL THEN 0.0 ELSE spent END}}) AS groups
+UNWIND groups AS grouped
+UNWIND grouped.contracts AS contract
+WITH unit, buyer_total, grouped.supplier AS supplier, grouped.at_buyer AS supplier_at_buyer,
+     contract
 OPTIONAL MATCH (contract)-[:FOR_TENDER]->(tender:Tender)
-CALL {
-  WITH unit MATCH (unit)<-[:BUYER]-(other:Contract)
-  RETURN sum(coalesce(other.amount, 0.0)) AS buyer_total
-}
-CALL {
-  WITH unit, supplier MATCH (unit)<-[:BUYER]-(other:Contract)-[:SUPPLIER]->(supplier)
-  RETURN sum(coalesce(other.amount, 0.0)) AS supplier_at_buyer
-}
 RETURN contract.contract_id AS contract_id, contract.title AS title,
        contract.amount AS amount, contract.category AS category, contract.method AS method,
        contract.signed_date AS signed_date, unit.unit_id AS buyer_unit_id,
@@ -61,13 +69,15 @@ RETURN contract.contract_id AS contract_id, contract.title AS title,
        supplier.name AS supplier_name, supplier.established_date AS supplier_established,
        supplier.registered_capital AS supplier_capital,
        CASE WHEN supplier IS NULL THEN 0
-            ELSE COUNT { (supplier)<-[:SUPPLIER]-(:Contract) } END AS supplier_contracts,
+            ELSE COUNT {{ (supplier)<-[:SUPPLIER]-(:Contract) }} END AS supplier_contracts,
        CASE WHEN tender IS NULL THEN 0
-            ELSE COUNT { (tender)<-[:FOR_TENDER]-(:Bid) } END AS bids,
+            ELSE COUNT {{ (tender)<-[:FOR_TENDER]-(:Bid) }} END AS bids,
        buyer_total, supplier_at_buyer
 ORDER BY contract_id
 """
 
+SUPPLIER_FEATURES = ["contracts", "log_total_amount", "buyers", "max_share_of_a_buyer",
+                     "non_competitive_share", "single_bid_share", "young_supplier"]
 FEATURES = ("log_amount", "amount_z_in_category", "non_competitive", "threshold_proximity",
             "young_supplier", "amount_to_capital", "supplier_share_of_buyer",
             "supplier_contracts", "single_bid")
@@ -105,9 +115,9 @@ def contract_features(rows: pd.DataFrame) -> pd.DataFrame:
                                      / spread.where(spread > 0, 1.0))
     method = rows["method"].fillna("unknown")
     frame["non_competitive"] = method.isin(NON_COMPETITIVE_METHODS).astype(float)
-    threshold = rows["category"].map(TENDER_THRESHOLDS)
+    threshold = rows["category"].map(tender_thresholds())
     frame["threshold_proximity"] = (amount / threshold).where(
-        method.isin(NOT_TENDERED_METHODS) & threshold.notna(), 0.0).astype(float)
+        method.isin(not_tendered_methods()) & threshold.notna(), 0.0).astype(float)
     age_years = [
         (as_date(signed) - as_date(founded)).days / 365.25
         if as_date(signed) and as_date(founded) else math.nan
@@ -153,13 +163,15 @@ def score_anomalies(features: pd.DataFrame, random_state: int = 0, drivers: int 
                              contamination="auto")
     forest.fit(features.values)
     score = -forest.score_samples(features.values)
-    z_scores = _z_scores(features)
+    z_scores = _z_scores(features).to_numpy()
+    values, names = features.to_numpy(), list(features.columns)
+    # The features furthest from their mean first (ties in column order), for every row.
+    order = np.argsort(-np.abs(z_scores), axis=1, kind="stable")[:, :drivers]
     drivers_of, explanations = [], []
-    for index in features.index:
-        row = z_scores.loc[index]
-        top = row.abs().sort_values(ascending=False, kind="stable").head(drivers)
-        chosen = [{"feature": name, "value": float(features.at[index, name]),
-                   "z": round(float(row[name]), 2)} for name in top.index if abs(row[name]) > 0]
+    for row, columns in enumerate(order):
+        chosen = [{"feature": names[c], "value": float(values[row, c]),
+                   "z": round(float(z_scores[row, c]), 2)}
+                  for c in columns if abs(z_scores[row, c]) > 0]
         drivers_of.append(chosen)
         explanations.append(", ".join(f"{d['feature']}={d['value']:.3g} ({d['z']:+.1f}σ)"
                                       for d in chosen) or "typical on every feature")
@@ -169,37 +181,52 @@ def score_anomalies(features: pd.DataFrame, random_state: int = 0, drivers: int 
     return result
 
 
-def rank_contract_anomalies(connection, unit_ids=None, limit: int = 5000,
-                            random_state: int = 0) -> pd.DataFrame:
+def _contract_rows(connection, unit_ids, scope: Scope) -> pd.DataFrame:
+    rows = pd.DataFrame(plain(connection.read(
+        CONTRACT_FEATURES, unit_ids=None if unit_ids is None else list(unit_ids),
+        **scope.parameters())))
+    if rows.empty:
+        raise ValueError("no contract to rank: load contracts.csv or widen unit_ids")
+    return rows
+
+
+def _ranked(frame: pd.DataFrame, top: int) -> dict:
+    frame = frame.sort_values("rank").reset_index(drop=True)
+    return {"ranked": len(frame), "rows": plain(frame.head(int(top)).to_dict("records")),
+            "features": list(frame.columns.intersection(list(FEATURES) + SUPPLIER_FEATURES)),
+            "note": LEAD_WORDING}
+
+
+def rank_contract_anomalies(connection, *, scope: Scope, unit_ids=None, top: int = 100,
+                            random_state: int = 0) -> dict:
     """Contracts ranked by isolation-forest anomaly score, most anomalous first.
 
     Parameters
     ----------
     connection : graph.connection.Connection
+    scope : analytics.scope.Scope
+        Only contracts bought by units in the reader's scope.
     unit_ids : list of str, optional
         Only contracts bought by these units.
-    limit : int
-        Most contracts read.
+    top : int
+        Rows returned (the forest is fitted on every contract; ``ranked`` says how many).
     random_state : int
         Fixes the forest, so the ranking is repeatable.
 
     Returns
     -------
-    pandas.DataFrame
-        The contract (contract_id, title, amount, category, method, signed_date, buyer,
-        supplier), its features (``FEATURES``), ``score``, ``rank``, ``drivers``,
-        ``explanation`` and ``note`` (a lead, not an accusation).
+    dict
+        ``ranked`` (contracts scored), ``rows`` (the ``top`` most anomalous: contract_id,
+        title, amount, category, method, signed_date, buyer, supplier, the ``FEATURES``,
+        ``score``, ``rank``, ``drivers``, ``explanation``), ``features`` and ``note`` (a
+        lead, not an accusation).
     """
-    rows = pd.DataFrame(native(connection.read(CONTRACT_FEATURES, unit_ids=unit_ids,
-                                               limit=int(limit))))
-    if rows.empty:
-        raise ValueError("no contract to rank: load contracts.csv or widen unit_ids")
+    rows = _contract_rows(connection, unit_ids, scope)
     features = contract_features(rows)
     scored = score_anomalies(features, random_state=random_state)
     keep = ["contract_id", "title", "amount", "category", "method", "signed_date",
             "buyer_unit_id", "buyer_name", "supplier_credit_code", "supplier_name"]
-    result = pd.concat([rows[keep], features, scored], axis=1).assign(note=LEAD_WORDING)
-    return result.sort_values("rank").reset_index(drop=True)
+    return _ranked(pd.concat([rows[keep], features, scored], axis=1), top)
 
 
 def supplier_features(rows: pd.DataFrame) -> pd.DataFrame:
@@ -232,22 +259,19 @@ def supplier_features(rows: pd.DataFrame) -> pd.DataFrame:
     return result.astype(float)
 
 
-def rank_supplier_anomalies(connection, unit_ids=None, limit: int = 5000,
-                            random_state: int = 0) -> pd.DataFrame:
+def rank_supplier_anomalies(connection, *, scope: Scope, unit_ids=None, top: int = 100,
+                            random_state: int = 0) -> dict:
     """Suppliers ranked by anomaly score over their contracts (see ``supplier_features``).
 
-    Returns one row per supplier: credit_code, name, the features, ``score``, ``rank``,
-    ``drivers``, ``explanation`` and ``note``, most anomalous first.
+    Same parameters and result as ``rank_contract_anomalies``, one row per supplier:
+    supplier_credit_code, supplier_name, the features, ``score``, ``rank``, ``drivers``,
+    ``explanation``.
     """
-    rows = pd.DataFrame(native(connection.read(CONTRACT_FEATURES, unit_ids=unit_ids,
-                                               limit=int(limit))))
-    if rows.empty:
-        raise ValueError("no contract to rank: load contracts.csv or widen unit_ids")
+    rows = _contract_rows(connection, unit_ids, scope)
     rows["young_supplier"] = contract_features(rows)["young_supplier"]
     features = supplier_features(rows)
     scored = score_anomalies(features, random_state=random_state)
     names = rows.dropna(subset=["supplier_credit_code"]).groupby(
         "supplier_credit_code")["supplier_name"].first()
     result = pd.concat([names.rename("supplier_name"), features, scored], axis=1)
-    result = result.rename_axis("supplier_credit_code").reset_index().assign(note=LEAD_WORDING)
-    return result.sort_values("rank").reset_index(drop=True)
+    return _ranked(result.rename_axis("supplier_credit_code").reset_index(), top)

@@ -9,6 +9,9 @@ betweenness finds the brokers who connect otherwise separate ones.
 
 Every result is a lead, not an accusation (线索，不是定性): a circle is where to look,
 and only the records behind its ties say whether anything is wrong.
+
+Seeds must be in the reader's scope; neighbours outside it are left out of the projection
+inside the query and only counted (``graph.graph["withheld"]``).
 """
 from __future__ import annotations
 
@@ -19,7 +22,10 @@ from collections.abc import Iterable
 import networkx as nx
 import pandas as pd
 
-from analytics.queries import native, resolve_entity
+from analytics.access import in_scope
+from analytics.plain import plain
+from analytics.queries import EntityNotFound, as_date, resolve_entity
+from analytics.scope import Scope
 
 __all__ = [
     "LEAD_WORDING",
@@ -60,11 +66,16 @@ CALL {
                -[:HELD_BY]->(m) WHERE m <> n AND ($at IS NULL OR txn.date <= $at)
   RETURN m, 'PAYMENT_IN' AS kind, count(txn) AS count, sum(coalesce(txn.amount, 0.0)) AS amount
 }
-RETURN element_id AS source, elementId(m) AS target, kind, count, amount,
-       {label: head(labels(m)), key: coalesce(m.id_number, m.credit_code, m.unit_id),
-        name: m.name, official: EXISTS { (m)-[:HOLDS_POSITION]->(:Unit) }} AS neighbour
+WITH element_id, m, kind, count, amount,
+     CASE WHEN m:Person THEN {person} WHEN m:Company THEN {company}
+          ELSE {unit} END AS visible
+RETURN element_id AS source, CASE WHEN visible THEN elementId(m) END AS target, kind, count,
+       amount, CASE WHEN visible THEN
+         {label: head(labels(m)), key: coalesce(m.id_number, m.credit_code, m.unit_id),
+          name: m.name, official: EXISTS { (m)-[:HOLDS_POSITION]->(:Unit) }} END AS neighbour
 LIMIT $limit
-"""
+""".replace("{person}", in_scope("Person", "m")).replace(
+    "{company}", in_scope("Company", "m")).replace("{unit}", in_scope("Unit", "m"))
 
 # Whether the given nodes hold or held a post (officials are drawn and counted apart).
 OFFICIAL_FLAGS = """
@@ -73,10 +84,10 @@ MATCH (n) WHERE elementId(n) = element_id
 RETURN element_id, EXISTS { (n)-[:HOLDS_POSITION]->(:Unit) } AS official
 """
 
-# A unit, its subunits, and everyone who held a post in them.
+# A unit, its subunits, and everyone who held a post in them (the unit in scope).
 UNIT_SEEDS = """
-MATCH (root:Unit {unit_id: $unit_id})
-OPTIONAL MATCH (sub:Unit)-[:PART_OF*1..8]->(root)
+MATCH (root:Unit {unit_id: $unit_id}) WHERE $in_scope
+OPTIONAL MATCH (sub:Unit)-[:PART_OF*1..12]->(root)
 WITH root, collect(DISTINCT sub) AS subs
 UNWIND [root] + subs AS unit
 OPTIONAL MATCH (person:Person)-[:HOLDS_POSITION]->(unit)
@@ -86,12 +97,12 @@ RETURN elementId(seed) AS element_id,
        {label: head(labels(seed)), key: coalesce(seed.id_number, seed.unit_id),
         name: seed.name, official: seed:Person} AS node
 LIMIT $limit
-"""
+""".replace("$in_scope", in_scope("Unit", "root"))
 
 
-def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | None = None,
-                        hops: int = 2, max_nodes: int = 300, at: dt.date | None = None,
-                        limit: int = 20000) -> nx.Graph:
+def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | None = None, *,
+                        scope: Scope, hops: int = 2, max_nodes: int = 300,
+                        at: dt.date | None = None, limit: int = 20000) -> nx.Graph:
     """Pull the people, companies and units around some seeds into a networkx graph.
 
     Parameters
@@ -101,6 +112,9 @@ def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | Non
         Seed entities by key (id_number, credit_code, unit_id).
     unit_id : str, optional
         Seed with a unit, its subunits and everyone who held a post in them.
+    scope : analytics.scope.Scope
+        The reader's jurisdiction: seeds must be in it; neighbours outside it are left out
+        and counted in ``graph.graph["withheld"]``.
     hops : int
         Rings of neighbours added around the seeds (breadth first).
     max_nodes : int
@@ -116,14 +130,21 @@ def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | Non
     networkx.Graph
         Nodes keyed by entity key with ``label``, ``name``, ``official`` and ``seed``;
         edges with ``kinds`` (set of HAS_RELATIVE, HOLDS_ROLE, HOLDS_POSITION, CONTRACT,
-        PAYMENT), ``weight`` (number of underlying ties) and ``amount`` (yuan).
+        PAYMENT), ``weight`` (number of underlying ties) and ``amount`` (yuan);
+        ``graph.graph["withheld"]`` counts ties to neighbours outside the scope and
+        ``graph.graph["capped"]`` says whether ``max_nodes`` stopped the growth.
+
+    Raises
+    ------
+    analytics.queries.EntityNotFound
+        When a seed key or the unit is not in scope (or does not exist).
     """
-    graph = nx.Graph()
+    graph = nx.Graph(withheld=0, capped=False)
     element_of: dict[str, str] = {}
     seen: set = set()
     frontier = []
     for key in keys:
-        entity = resolve_entity(connection, key)
+        entity = resolve_entity(connection, key, scope=scope)
         graph.add_node(entity["key"], label=entity["label"], name=entity["name"],
                        official=False, seed=True)
         element_of[entity["element_id"]] = entity["key"]
@@ -131,7 +152,10 @@ def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | Non
     for row in connection.read(OFFICIAL_FLAGS, element_ids=frontier):
         graph.nodes[element_of[row["element_id"]]]["official"] = row["official"]
     if unit_id is not None:
-        for row in connection.read(UNIT_SEEDS, unit_id=unit_id, limit=max_nodes):
+        seeds = connection.read(UNIT_SEEDS, unit_id=unit_id, limit=max_nodes, **scope.parameters())
+        if not seeds:
+            raise EntityNotFound(f"no unit you may see has unit_id {unit_id!r}")
+        for row in seeds:
             node = row["node"]
             graph.add_node(node["key"], label=node["label"], name=node["name"],
                            official=node["official"], seed=True)
@@ -140,13 +164,17 @@ def neighbourhood_graph(connection, keys: Iterable[str] = (), unit_id: str | Non
     for _ in range(int(hops)):
         if not frontier:
             break
-        rows = native(connection.read(PROJECTED_TIES, element_ids=frontier, at=at,
-                                      limit=int(limit)))
+        rows = plain(connection.read(PROJECTED_TIES, element_ids=frontier, at=as_date(at),
+                                     limit=int(limit), **scope.parameters()))
         frontier = []
         for row in rows:
             neighbour = row["neighbour"]
+            if neighbour is None:
+                graph.graph["withheld"] += 1
+                continue
             if row["target"] not in element_of:
                 if graph.number_of_nodes() >= max_nodes:
+                    graph.graph["capped"] = True
                     continue
                 element_of[row["target"]] = neighbour["key"]
                 graph.add_node(neighbour["key"], label=neighbour["label"],

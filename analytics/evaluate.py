@@ -6,6 +6,11 @@ do not count toward the overlap: every case of a unit would otherwise share them
 pattern, recall = matched cases / cases and precision = alerts matching some case / alerts.
 Unit ids are told apart as the keys of Unit nodes in the graph and the unit_id column of
 the dataset's units table.
+
+This is the one scoring protocol of the project: the ``evaluate`` command, the notebooks
+(which score a rule's hits at several parameter values with ``score``), the generator's
+checks and the tests all call it. With several datasets in one graph, ``evaluate`` can be
+limited to the alerts that rest on one dataset's rows (``dataset``).
 """
 from __future__ import annotations
 
@@ -21,9 +26,14 @@ from graph.connection import Connection
 from graph.errors import LianjianError
 
 __all__ = ["Case", "RuleScore", "Evaluation", "evaluate", "score", "read_truth",
-           "normalize_identifier"]
+           "normalize_identifier", "dataset_unit_ids", "hits_as_alerts"]
 
 UNIT_IDS = "MATCH (unit:Unit) RETURN unit.unit_id AS unit_id"
+# Alerts with some evidence last written by the dataset (its rows, not another's).
+ALERTS_OF_DATASET = """
+MATCH (alert:Alert)-[:EVIDENCE]->(fact) WHERE fact.src_dataset = $dataset
+RETURN DISTINCT alert.alert_id AS alert_id
+"""
 TRUTH_COLUMNS = ("case_id", "pattern", "entity_ids")
 
 
@@ -131,7 +141,7 @@ def read_truth(dataset_dir: Path) -> list[Case]:
                 for row in reader]
 
 
-def _dataset_unit_ids(dataset_dir: Path) -> set[str]:
+def dataset_unit_ids(dataset_dir: Path) -> set[str]:
     path = Path(dataset_dir) / "units.csv"
     if not path.is_file():
         return set()
@@ -141,7 +151,10 @@ def _dataset_unit_ids(dataset_dir: Path) -> set[str]:
 
 
 def score(cases: Iterable[Case], alerts: Iterable[dict], unit_ids: set[str]) -> Evaluation:
-    """Score alerts (dicts with alert_id, rule_id, entity_ids) against cases.
+    """Score alerts (dicts with rule_id, entity_ids and optionally alert_id) against cases.
+
+    A rule's hits that were never written as alerts score the same way (see
+    ``hits_as_alerts``); an alert without an id is named ``<rule_id>#<n>``.
 
     >>> cases = [Case("c1", "bid_rigging", frozenset({"T1", "C1", "C2", "U1"}))]
     >>> alerts = [{"alert_id": "a", "rule_id": "bid_rigging", "entity_ids": ["T1", "C1", "U1"]},
@@ -153,9 +166,10 @@ def score(cases: Iterable[Case], alerts: Iterable[dict], unit_ids: set[str]) -> 
     by_pattern: dict[str, list[Case]] = {}
     for case in cases:
         by_pattern.setdefault(case.pattern, []).append(case)
-    scores = {pattern: RuleScore(pattern, cases=len(found)) for pattern, found in by_pattern.items()}
+    scores = {pattern: RuleScore(pattern, cases=len(found))
+              for pattern, found in by_pattern.items()}
     matched: set[str] = set()
-    for alert in alerts:
+    for number, alert in enumerate(alerts, 1):
         rule_score = scores.setdefault(alert["rule_id"], RuleScore(alert["rule_id"]))
         rule_score.alerts += 1
         identifiers = {normalize_identifier(item) for item in alert["entity_ids"] or []}
@@ -165,7 +179,8 @@ def score(cases: Iterable[Case], alerts: Iterable[dict], unit_ids: set[str]) -> 
             rule_score.correct_alerts += 1
             matched.update(case.case_id for case in hits)
         else:
-            rule_score.false_alarms.append(alert["alert_id"])
+            rule_score.false_alarms.append(alert.get("alert_id")
+                                           or f"{alert['rule_id']}#{number}")
     for pattern, found in by_pattern.items():
         for case in found:
             if case.case_id in matched:
@@ -182,8 +197,21 @@ def _matches(case: Case, identifiers: set[str], unit_ids: set[str]) -> bool:
     return len(countable & identifiers) >= min(2, len(countable))
 
 
+def hits_as_alerts(rule_id: str, hits) -> list[dict]:
+    """A rule's hits (``analytics.rules.hits.Hit`` or sets of identifiers) as the alert
+    dicts ``score`` takes, so a parameter sweep is scored by the same protocol.
+
+    >>> hits_as_alerts("bid_rigging", [{"T1", "C1"}])
+    [{'alert_id': 'bid_rigging#1', 'rule_id': 'bid_rigging', 'entity_ids': ['C1', 'T1']}]
+    """
+    return [{"alert_id": getattr(hit, "alert_id", None) or f"{rule_id}#{number}",
+             "rule_id": rule_id,
+             "entity_ids": sorted(getattr(hit, "entity_ids", hit))}
+            for number, hit in enumerate(hits, 1)]
+
+
 def evaluate(connection: Connection, dataset_dir: str | Path,
-             include_unmatched: bool = False) -> Evaluation:
+             include_unmatched: bool = False, dataset: str | None = None) -> Evaluation:
     """Compare the current (matching) alerts in the graph with the dataset's truth.csv.
 
     Parameters
@@ -191,6 +219,9 @@ def evaluate(connection: Connection, dataset_dir: str | Path,
     connection : the database holding the alerts (after ``run_scan``).
     dataset_dir : the dataset folder with ``truth.csv`` (and ``units.csv``).
     include_unmatched : also count alerts that no longer match.
+    dataset : only the alerts with evidence from this dataset's rows (its name as loaded,
+        by default the folder name): another county loaded beside it then adds no false
+        alarms. None counts every alert.
 
     Returns
     -------
@@ -200,5 +231,9 @@ def evaluate(connection: Connection, dataset_dir: str | Path,
     dataset_dir = Path(dataset_dir)
     cases = read_truth(dataset_dir)
     unit_ids = {normalize_identifier(row["unit_id"]) for row in connection.read(UNIT_IDS)
-                if row["unit_id"]} | _dataset_unit_ids(dataset_dir)
-    return score(cases, read_alerts(connection, include_unmatched=include_unmatched), unit_ids)
+                if row["unit_id"]} | dataset_unit_ids(dataset_dir)
+    alerts = read_alerts(connection, include_unmatched=include_unmatched)
+    if dataset is not None:
+        kept = {row["alert_id"] for row in connection.read(ALERTS_OF_DATASET, dataset=dataset)}
+        alerts = [alert for alert in alerts if alert["alert_id"] in kept]
+    return score(cases, alerts, unit_ids)

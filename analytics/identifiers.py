@@ -6,12 +6,17 @@ file from one office, and subsidies paid into one pooled account all leave the s
 distinct parties with one contact detail. Clusters are computed by aggregation inside
 Neo4j and bounded by ``$limit``. Members of one household sharing their home address is
 ordinary; by default such clusters are skipped.
+
+Within a reader's scope a cluster is listed when at least one member is in scope; members
+outside it are counted (``withheld``) but not listed, so the lead "someone elsewhere
+shares this phone" survives without naming anyone the reader may not see.
 """
 from __future__ import annotations
 
-import pandas as pd
-
-from analytics.queries import candidate_keys, native
+from analytics.access import in_scope
+from analytics.plain import plain
+from analytics.queries import resolve_entity
+from analytics.scope import Scope
 
 __all__ = ["IDENTIFIER_KINDS", "SHARED_IDENTIFIERS", "shared_identifier_clusters"]
 
@@ -50,27 +55,34 @@ CALL {
 }
 WITH kind, trim(toString(value)) AS value, collect(DISTINCT n) AS members
 WHERE value <> '' AND size(members) >= $min_size
-  AND ($key IS NULL OR any(m IN members WHERE m.id_number IN $keys OR m.credit_code IN $keys))
+  AND ($key IS NULL OR any(m IN members WHERE elementId(m) = $key))
 WITH kind, value, members,
+     [m IN members WHERE CASE WHEN m:Person THEN $person_in_scope
+                              ELSE $company_in_scope END] AS visible
+WHERE size(visible) > 0
+WITH kind, value, members, visible,
      reduce(groups = [], m IN members |
        CASE WHEN coalesce(m.household_id, elementId(m)) IN groups THEN groups
             ELSE groups + coalesce(m.household_id, elementId(m)) END) AS households
 WHERE NOT $skip_households OR size(households) > 1
 RETURN kind, value, size(members) AS size, size(households) AS households,
        size([m IN members WHERE m:Company]) AS companies,
-       [m IN members[..$max_members] | {
+       size([m IN members WHERE EXISTS { (m)-[:HOLDS_POSITION]->(:Unit) }]) AS officials,
+       size(members) - size(visible) AS withheld,
+       [m IN visible[..$max_members] | {
           label: head(labels(m)), key: coalesce(m.id_number, m.credit_code), name: m.name,
           household_id: m.household_id,
           official: EXISTS { (m)-[:HOLDS_POSITION]->(:Unit) }
        }] AS members
 ORDER BY size DESC, kind, value
 LIMIT $limit
-"""
+""".replace("$person_in_scope", in_scope("Person", "m")).replace(
+    "$company_in_scope", in_scope("Company", "m"))
 
 
-def shared_identifier_clusters(connection, kinds=IDENTIFIER_KINDS, key: str | None = None,
-                               min_size: int = 2, skip_households: bool = True,
-                               max_members: int = 50, limit: int = 200) -> pd.DataFrame:
+def shared_identifier_clusters(connection, kinds=IDENTIFIER_KINDS, key: str | None = None, *,
+                               scope: Scope, min_size: int = 2, skip_households: bool = True,
+                               max_members: int = 50, limit: int = 200) -> list[dict]:
     """Groups of persons and companies sharing a phone, address, email or account.
 
     Parameters
@@ -79,7 +91,10 @@ def shared_identifier_clusters(connection, kinds=IDENTIFIER_KINDS, key: str | No
     kinds : iterable of str
         Among ``IDENTIFIER_KINDS``.
     key : str, optional
-        Only clusters containing this person (id_number) or company (credit_code).
+        Only clusters containing this person (id_number) or company (credit_code), which
+        must be in scope.
+    scope : analytics.scope.Scope
+        Clusters with at least one member in scope; other members counted, not listed.
     min_size : int
         Fewest members of a cluster.
     skip_households : bool
@@ -91,10 +106,11 @@ def shared_identifier_clusters(connection, kinds=IDENTIFIER_KINDS, key: str | No
 
     Returns
     -------
-    pandas.DataFrame
+    list of dict
         ``kind``, ``value``, ``size``, ``households`` (distinct households among them),
-        ``companies`` (how many are companies), ``officials`` (how many hold a post) and
-        ``members`` (list of {label, key, name, household_id, official}).
+        ``companies``, ``officials`` (how many hold a post), ``withheld`` (members outside
+        the scope) and ``members`` (those in scope: {label, key, name, household_id,
+        official}).
 
     Notes
     -----
@@ -107,12 +123,8 @@ def shared_identifier_clusters(connection, kinds=IDENTIFIER_KINDS, key: str | No
     if unknown:
         raise ValueError(f"unknown identifier kinds {unknown}; choose among "
                          f"{', '.join(IDENTIFIER_KINDS)}")
-    rows = native(connection.read(
-        SHARED_IDENTIFIERS, kinds=kinds, key=key, keys=candidate_keys(key) if key else [],
-        min_size=int(min_size), skip_households=bool(skip_households),
-        max_members=int(max_members), limit=int(limit)))
-    frame = pd.DataFrame(rows, columns=["kind", "value", "size", "households", "companies",
-                                        "members"])
-    frame.insert(5, "officials", [sum(m["official"] for m in members)
-                                  for members in frame["members"]])
-    return frame
+    element_id = resolve_entity(connection, key, scope=scope)["element_id"] if key else None
+    return plain(connection.read(
+        SHARED_IDENTIFIERS, kinds=kinds, key=element_id, min_size=int(min_size),
+        skip_households=bool(skip_households), max_members=int(max_members),
+        limit=int(limit), **scope.parameters()))

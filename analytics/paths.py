@@ -8,6 +8,10 @@ recorded it, so that every hop can be checked in the original table.
 Paths are bounded three ways: by ``max_hops`` (at most ``MAX_HOPS``), by relationship types
 taken from a checked list, and by ``limit``. Given a date ``at``, ties whose start and end
 dates exclude it are not walked: a post held in 2015 does not link a 2023 contract.
+
+Both ends must be in the reader's scope (an out-of-scope key reads as a missing one); a node
+on the way that is outside the scope is shown as withheld (its label, no key or name: these
+are blanked inside the query), so the reader learns that a tie exists, never whom it names.
 """
 from __future__ import annotations
 
@@ -16,7 +20,11 @@ from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
-from analytics.queries import PROVENANCE_KEYS, native, node_summary, resolve_entity
+from analytics.plain import plain
+from analytics.queries import (INTERNAL_PROPERTIES, PROVENANCE_KEYS, as_date, counterparts,
+                               resolve_entity)
+from analytics.scope import Scope
+from graph.model import load_model
 
 __all__ = [
     "MAX_HOPS",
@@ -36,25 +44,22 @@ __all__ = [
 
 MAX_HOPS = 6
 
-# Ties a path may walk. EVIDENCE (alerts), LOADED and RAISED are bookkeeping, not ties.
-PATH_TYPES = (
-    "HOLDS_POSITION", "HAS_RELATIVE", "HOLDS_ROLE", "POSSIBLY_SAME_AS",
-    "BUYER", "SUPPLIER", "APPROVED_BY", "FOR_TENDER", "BIDDER",
-    "HELD_BY", "PAID", "PAID_TO", "INTO_ACCOUNT",
-    "RECIPIENT", "ISSUED_BY", "ABOUT", "PART_OF",
-)
+# Ties a path may walk: every relationship type of the model between entities. EVIDENCE
+# (alerts), LOADED and RAISED are bookkeeping, not ties.
+BOOKKEEPING_TYPES = frozenset({"EVIDENCE", "LOADED", "RAISED"})
+PATH_TYPES = tuple(sorted(load_model().relationship_types - BOOKKEEPING_TYPES))
 # PART_OF is left out by default: every unit of a county reaches every other through it.
 DEFAULT_PATH_TYPES = tuple(t for t in PATH_TYPES if t != "PART_OF")
 
 _TIE_VALID_AT = """
   type(r) IN $types AND ($at IS NULL OR (
-    (r.start_date IS NULL OR r.start_date <= $at) AND (r.end_date IS NULL OR r.end_date >= $at)
-    AND (r.closed_date IS NULL OR r.closed_date > $at)))
+    (r.start_date IS NULL OR r.start_date <= $at) AND (r.end_date IS NULL OR r.end_date >= $at)))
 """
 
+# Nodes by element id and label only: their keys and names come through
+# queries.counterparts, which blanks those outside the scope inside the database.
 _RETURN_PATH = """
-RETURN [n IN nodes(p) | {element_id: elementId(n), labels: labels(n),
-                         properties: properties(n)}] AS nodes,
+RETURN [n IN nodes(p) | {element_id: elementId(n), label: head(labels(n))}] AS nodes,
        [r IN relationships(p) | {type: type(r), start: elementId(startNode(r)),
                                  properties: properties(r)}] AS relationships
 """
@@ -101,16 +106,14 @@ WHERE size(txn) <= $max_transfers
        OR EXISTS { (last)-[:HELD_BY]->(holder) WHERE elementId(holder) = $target })
 WITH trail, txn, payer, payee LIMIT $limit
 RETURN [i IN range(0, size(txn) - 1) | {
-  txn_id: txn[i].txn_id, date: txn[i].date, amount: txn[i].amount, memo: txn[i].memo,
-  from_account: payer[i].account_no, to_account: payee[i].account_no,
+  txn: elementId(txn[i]), txn_id: txn[i].txn_id, date: txn[i].date, amount: txn[i].amount,
+  memo: txn[i].memo, from_account: elementId(payer[i]), to_account: elementId(payee[i]),
   from_holder: head([account IN [payer[i]] |
-    [(account)-[:HELD_BY]->(h) | {labels: labels(h), properties: properties(h)}]]),
+    head([(account)-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]])]),
   to_holder: head([account IN [payee[i]] |
-    [(account)-[:HELD_BY]->(h) | {labels: labels(h), properties: properties(h)}]]),
+    head([(account)-[:HELD_BY]->(h) | [elementId(h), head(labels(h))]])]),
   src_file: txn[i].src_file, src_row: txn[i].src_row}] AS transfers
 """
-
-_INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", "closed_run", *PROVENANCE_KEYS}
 
 
 def _checked(max_hops: int, types: Iterable[str] | None) -> list[str]:
@@ -124,42 +127,49 @@ def _checked(max_hops: int, types: Iterable[str] | None) -> list[str]:
     return types
 
 
-def path_steps(nodes: Sequence[dict], relationships: Sequence[dict]) -> list[dict]:
+def path_steps(nodes: Sequence[dict], relationships: Sequence[dict],
+               summaries: dict[str, dict]) -> list[dict]:
     """Turn a path as returned by Neo4j into steps an investigator can read and check.
 
-    Each step has ``from`` and ``to`` (label, key, name, provenance), the relationship
-    ``type``, its ``direction`` as stored (``"->"`` when it points from ``from`` to ``to``),
-    its ``properties`` (relation, role, title, dates...) and its ``provenance``.
+    Each step has ``from`` and ``to`` (label, key, name, withheld — from ``summaries``, the
+    scoped ``queries.counterparts`` of the path's nodes), the relationship ``type``, its
+    ``direction`` as stored (``"->"`` when it points from ``from`` to ``to``), its
+    ``properties`` (relation, role, title, dates...) and its ``provenance``.
 
     Examples
     --------
-    >>> nodes = [{"element_id": "1", "labels": ["Person"], "properties": {"id_number": "P1",
-    ...           "name": "张三"}},
-    ...          {"element_id": "2", "labels": ["Person"], "properties": {"id_number": "P2",
-    ...           "name": "李四"}}]
+    >>> nodes = [{"element_id": "1", "label": "Person"}, {"element_id": "2", "label": "Person"}]
+    >>> summaries = {"1": {"label": "Person", "key": "P1", "name": "张三", "withheld": False},
+    ...              "2": {"label": "Person", "key": "P2", "name": "李四", "withheld": False}}
     >>> rels = [{"type": "HAS_RELATIVE", "start": "2", "properties": {"relation": "spouse",
     ...          "src_file": "kinship.csv", "src_row": 7}}]
-    >>> [step] = path_steps(nodes, rels)
+    >>> [step] = path_steps(nodes, rels, summaries)
     >>> step["from"]["name"], step["direction"], step["type"], step["to"]["name"]
     ('张三', '<-', 'HAS_RELATIVE', '李四')
     >>> step["properties"], step["provenance"]["src_row"]
     ({'relation': 'spouse'}, 7)
     """
-    summaries = [node_summary(n["labels"], n["properties"], n["element_id"]) for n in nodes]
+    ends = [dict(summaries.get(node["element_id"]) or
+                 {"label": node["label"], "key": None, "name": None, "withheld": True})
+            for node in nodes]
     steps = []
     for index, relationship in enumerate(relationships):
-        source, target = summaries[index], summaries[index + 1]
-        properties = native(relationship["properties"])
+        properties = plain(relationship["properties"])
         steps.append({
-            "from": source,
-            "to": target,
+            "from": ends[index],
+            "to": ends[index + 1],
             "type": relationship["type"],
-            "direction": "->" if relationship["start"] == source["element_id"] else "<-",
-            "properties": {k: v for k, v in properties.items()
-                           if k not in _INTERNAL_PROPERTIES},
+            "direction": "->" if relationship["start"] == nodes[index]["element_id"] else "<-",
+            "properties": {k: v for k, v in properties.items() if k not in INTERNAL_PROPERTIES},
             "provenance": {k: properties.get(k) for k in PROVENANCE_KEYS},
         })
     return steps
+
+
+def _paths(connection, rows: list[dict], scope: Scope) -> list[list[dict]]:
+    summaries = counterparts(connection, [(n["element_id"], n["label"]) for row in rows
+                                          for n in row["nodes"]], scope=scope)
+    return [path_steps(row["nodes"], row["relationships"], summaries) for row in rows]
 
 
 def describe_path(steps: Sequence[dict]) -> str:
@@ -188,15 +198,17 @@ def describe_path(steps: Sequence[dict]) -> str:
     return " ".join(parts)
 
 
-def _endpoints(connection, a: str, b: str) -> tuple[dict, dict]:
-    source, target = resolve_entity(connection, a), resolve_entity(connection, b)
+def _endpoints(connection, a: str, b: str, scope: Scope) -> tuple[dict, dict]:
+    source = resolve_entity(connection, a, scope=scope)
+    target = resolve_entity(connection, b, scope=scope)
     if source["element_id"] == target["element_id"]:
         raise ValueError(f"{a!r} and {b!r} are the same entity: choose two different ones")
     return source, target
 
 
-def shortest_paths(connection, a: str, b: str, max_hops: int = 4, at: dt.date | None = None,
-                   types: Iterable[str] | None = None, limit: int = 25) -> list[list[dict]]:
+def shortest_paths(connection, a: str, b: str, *, scope: Scope, max_hops: int = 4,
+                   at: dt.date | str | None = None, types: Iterable[str] | None = None,
+                   limit: int = 25) -> list[list[dict]]:
     """All shortest paths between two entities, by their keys.
 
     Parameters
@@ -204,10 +216,12 @@ def shortest_paths(connection, a: str, b: str, max_hops: int = 4, at: dt.date | 
     connection : graph.connection.Connection
     a, b : str
         Keys of any two entities: ``id_number``, ``credit_code``, ``unit_id``,
-        ``contract_id``, ``account_no``, ``txn_id``, ``payment_id``...
+        ``contract_id``, ``account_no``, ``txn_id``, ``payment_id``... Both must be in scope.
+    scope : analytics.scope.Scope
+        The reader's jurisdiction; nodes on the way outside it are shown withheld.
     max_hops : int
         Longest path considered, 1..``MAX_HOPS``.
-    at : date, optional
+    at : date or ISO text, optional
         Walk only ties valid at this date (start ≤ at ≤ end; open bounds allowed).
     types : iterable of str, optional
         Relationship types to walk, from ``PATH_TYPES`` (default ``DEFAULT_PATH_TYPES``).
@@ -222,7 +236,7 @@ def shortest_paths(connection, a: str, b: str, max_hops: int = 4, at: dt.date | 
     Raises
     ------
     analytics.queries.EntityNotFound
-        When a key names no entity.
+        When a key names no entity in scope.
     ValueError
         For a bound out of range or a relationship type outside ``PATH_TYPES``.
 
@@ -231,32 +245,32 @@ def shortest_paths(connection, a: str, b: str, max_hops: int = 4, at: dt.date | 
     all_short_paths : every simple path up to ``max_hops``, shortest first.
     """
     types = _checked(max_hops, types)
-    source, target = _endpoints(connection, a, b)
+    source, target = _endpoints(connection, a, b, scope)
     rows = connection.read(SHORTEST_PATHS, source=source["element_id"],
-                           target=target["element_id"], types=types, at=at,
+                           target=target["element_id"], types=types, at=as_date(at),
                            max_hops=int(max_hops), limit=int(limit))
-    return [path_steps(row["nodes"], row["relationships"]) for row in rows]
+    return _paths(connection, rows, scope)
 
 
-def all_short_paths(connection, a: str, b: str, max_hops: int = 4, at: dt.date | None = None,
-                    types: Iterable[str] | None = None, limit: int = 50) -> list[list[dict]]:
+def all_short_paths(connection, a: str, b: str, *, scope: Scope, max_hops: int = 4,
+                    at: dt.date | str | None = None, types: Iterable[str] | None = None,
+                    limit: int = 50) -> list[list[dict]]:
     """Every simple path (no repeated entity) between two entities, shortest first.
 
     Same parameters and result as ``shortest_paths``; paths are searched one length at a
     time, so the search stops as soon as ``limit`` paths are found.
     """
     types = _checked(max_hops, types)
-    source, target = _endpoints(connection, a, b)
-    paths: list[list[dict]] = []
+    source, target = _endpoints(connection, a, b, scope)
+    rows: list[dict] = []
     for hops in range(1, int(max_hops) + 1):
-        remaining = int(limit) - len(paths)
+        remaining = int(limit) - len(rows)
         if remaining <= 0:
             break
-        rows = connection.read(PATHS_OF_LENGTH[hops], source=source["element_id"],
-                               target=target["element_id"], types=types, at=at,
-                               limit=remaining)
-        paths.extend(path_steps(row["nodes"], row["relationships"]) for row in rows)
-    return paths
+        rows += connection.read(PATHS_OF_LENGTH[hops], source=source["element_id"],
+                                target=target["element_id"], types=types, at=as_date(at),
+                                limit=remaining)
+    return _paths(connection, rows, scope)
 
 
 def paths_graph(paths: Iterable[Sequence[dict]]) -> nx.MultiDiGraph:
@@ -273,23 +287,16 @@ def paths_graph(paths: Iterable[Sequence[dict]]) -> nx.MultiDiGraph:
     for steps in paths:
         for step in steps:
             for end in (step["from"], step["to"]):
-                graph.add_node(end["key"], label=end["label"], name=end.get("name"))
-            source, target = step["from"]["key"], step["to"]["key"]
+                graph.add_node(_node_id(end), label=end["label"], name=end.get("name"))
+            source, target = _node_id(step["from"]), _node_id(step["to"])
             if step["direction"] == "<-":
                 source, target = target, source
             graph.add_edge(source, target, key=step["type"], **step["properties"])
     return graph
 
 
-def _holder(found: list[dict]) -> dict | None:
-    if not found:
-        return None
-    summary = node_summary(found[0]["labels"], found[0]["properties"])
-    return {k: summary[k] for k in ("label", "key", "name")}
-
-
-def money_trails(connection, source: str, target: str | None = None,
-                 start: dt.date | None = None, window_days: int | None = 90,
+def money_trails(connection, source: str, target: str | None = None, *, scope: Scope,
+                 start: dt.date | str | None = None, window_days: int | None = 90,
                  min_amount: float = 0.0, max_transfers: int = 3,
                  limit: int = 50) -> list[list[dict]]:
     """Follow the money (资金穿透): chains of transfers out of an account or its holder.
@@ -299,10 +306,13 @@ def money_trails(connection, source: str, target: str | None = None,
     connection : graph.connection.Connection
     source : str
         An account_no, or the key of a holder (unit, company, person): trails start from
-        any of its accounts.
+        any of its accounts. Must be in scope.
     target : str, optional
         Keep only trails ending at this account, or at an account of this holder.
-    start : date, optional
+    scope : analytics.scope.Scope
+        The reader's jurisdiction: accounts, holders and transfers outside it are shown
+        withheld (no key, name or memo), with their date and amount.
+    start : date or ISO text, optional
         First transfer on or after this date.
     window_days : int or None
         Every transfer within this many days of the first (None: no bound).
@@ -316,26 +326,49 @@ def money_trails(connection, source: str, target: str | None = None,
     Returns
     -------
     list of list of dict
-        Each trail as its transfers in date order: txn_id, date, amount, memo, from_account,
-        from_holder and to_holder ({label, key, name} or None), to_account, src_file,
+        Each trail as its transfers in date order: txn_id, date, amount, memo,
+        from_account, from_holder and to_holder ({label, key, name, withheld} or None),
+        to_account, withheld (the transfer itself is outside the scope), src_file,
         src_row. Shorter trails first.
     """
     if not 1 <= int(max_transfers) <= 4:
         raise ValueError(f"max_transfers must be between 1 and 4, not {max_transfers}")
-    origin = resolve_entity(connection, source)
-    end = resolve_entity(connection, target) if target else None
+    origin = resolve_entity(connection, source, scope=scope)
+    end = resolve_entity(connection, target, scope=scope) if target else None
     rows = connection.read(MONEY_TRAILS, source=origin["element_id"],
-                           target=end["element_id"] if end else None, start=start,
+                           target=end["element_id"] if end else None, start=as_date(start),
                            window_days=window_days, min_amount=float(min_amount),
                            max_transfers=int(max_transfers), limit=int(limit))
+    refs = []
+    for row in rows:
+        for transfer in row["transfers"]:
+            refs += [(transfer["from_account"], "Account"), (transfer["to_account"], "Account"),
+                     (transfer["txn"], "Transaction")]
+            refs += [tuple(h) for h in (transfer["from_holder"], transfer["to_holder"]) if h]
+    seen = counterparts(connection, refs, scope=scope)
     trails = []
     for row in rows:
-        transfers = native(row["transfers"])
-        for transfer in transfers:
-            transfer["from_holder"] = _holder(transfer["from_holder"])
-            transfer["to_holder"] = _holder(transfer["to_holder"])
-        trails.append(transfers)
-    return sorted(trails, key=lambda trail: (len(trail), trail[0]["date"] or dt.date.min))
+        trail = []
+        for transfer in plain(row["transfers"]):
+            txn = seen[transfer.pop("txn")]
+            if txn["withheld"]:
+                transfer.update(txn_id=None, memo=None, src_file=None, src_row=None)
+            transfer["withheld"] = txn["withheld"]
+            for side in ("from", "to"):
+                account = seen[transfer[f"{side}_account"]]
+                transfer[f"{side}_account"] = account["key"]
+                if account["withheld"]:
+                    transfer[f"{side}_account_ref"] = account["ref"]
+                holder = transfer[f"{side}_holder"]
+                transfer[f"{side}_holder"] = seen[holder[0]] if holder else None
+            trail.append(transfer)
+        trails.append(trail)
+    return sorted(trails, key=lambda trail: (len(trail), trail[0]["date"] or ""))
+
+
+def _node_id(summary: dict) -> str:
+    """An entity's key, or for a withheld one its opaque ``ref`` within the result."""
+    return summary.get("key") or summary.get("ref") or "withheld"
 
 
 def money_graph(trails: Iterable[Sequence[dict]]) -> nx.DiGraph:
@@ -354,14 +387,16 @@ def money_graph(trails: Iterable[Sequence[dict]]) -> nx.DiGraph:
         for transfer in trail:
             ends = []
             for side in ("from", "to"):
+                account = transfer[f"{side}_account"] or transfer.get(f"{side}_account_ref")
                 holder = transfer[f"{side}_holder"] or {
-                    "label": "Account", "key": transfer[f"{side}_account"],
-                    "name": transfer[f"{side}_account"]}
-                graph.add_node(holder["key"], label=holder["label"], name=holder["name"])
-                ends.append(holder["key"])
-            if transfer["txn_id"] in seen:
+                    "label": "Account", "key": account, "name": transfer[f"{side}_account"]}
+                graph.add_node(_node_id(holder), label=holder["label"], name=holder["name"])
+                ends.append(_node_id(holder))
+            # A withheld transfer has no id: it is told apart by its place in the result.
+            identity = transfer["txn_id"] or (tuple(ends), transfer["date"], transfer["amount"])
+            if identity in seen:
                 continue
-            seen.add(transfer["txn_id"])
+            seen.add(identity)
             if not graph.has_edge(*ends):
                 graph.add_edge(*ends, amount=0.0, weight=0, kinds={"PAYMENT"})
             graph.edges[ends]["amount"] += transfer["amount"] or 0.0

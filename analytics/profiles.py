@@ -4,40 +4,41 @@ A discipline inspector preparing a talk with an official (谈话函询) or a pro
 (党风廉政意见回复) wants one page: the posts held, the family (亲属), the companies the
 family holds (亲属经商办企业), the contracts and money that reached them, the household's
 subsidies, and the alerts raised with what became of them. ``integrity_profile`` returns
-these as DataFrames, each row with the source file and row that recorded it.
+these as lists of plain rows, each with the source file and row that recorded it, within
+the reader's scope: rows outside it are counted (``withheld``), never named, and a table
+cut at ``limit`` says so (``truncated``, ``totals``).
 
 The risk score is a list of items, each ``{points, source, reason}``: an alert (its id) or a
 named signal (a fact no alert covers yet). The total is the sum of that list, so no point
-is unexplained; a dismissed alert stays in the list with 0 points, saying why.
+is unexplained; an alert found unfounded (``outcome = 'unfounded'``) stays in the list with
+0 points, saying why.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-import pandas as pd
-
-from analytics import queries as q
-from analytics.queries import EntityNotFound, as_date, native
+from analytics import profile_queries as q
+from analytics.plain import plain
+from analytics.queries import EntityNotFound, as_date, candidate_keys
+from analytics.rule_facts import excluded_programs, rule_points
+from analytics.rules.rule import SEVERITIES
+from analytics.scope import Scope
 
 __all__ = [
     "SEVERITY_POINTS",
     "SIGNALS",
-    "DISMISSED_STATUSES",
-    "EXCLUDING_PROGRAMS",
+    "UNFOUNDED",
     "integrity_profile",
     "relation_through",
     "alert_points",
     "risk_items",
 ]
 
-SEVERITY_POINTS = {"high": 30.0, "medium": 20.0, "low": 10.0}
-DISMISSED_STATUSES = frozenset({"dismissed", "false_positive", "unfounded", "rejected",
-                                "closed_unfounded"})
-# Programmes an official's household may not draw (rules.md, subsidy_ineligible).
-EXCLUDING_PROGRAMS = frozenset({"subsistence_allowance", "rain_dew", "high_school_grant",
-                                "winter_relief", "startup_loan", "migrant_transport",
-                                "housing_renovation"})
+# Points of an alert whose rule no file defines any more (a rule's own risk_points first).
+SEVERITY_POINTS = {"low": 10.0, "medium": 20.0, "high": 30.0, "critical": 50.0}
+assert set(SEVERITY_POINTS) == set(SEVERITIES), "one points value per rule severity"
+UNFOUNDED = "unfounded"  # the investigation outcome (查否) that takes an alert's points away
 BUSINESS_ROLES = frozenset({"shareholder", "legal_rep", "director", "manager"})
 
 # Signals: facts that score only while no alert (whatever its status) covers them.
@@ -93,31 +94,41 @@ def relation_through(hops: Sequence[tuple[str, bool]]) -> tuple[str, str]:
 def alert_points(alert: dict) -> tuple[float, str]:
     """Points an alert adds to its subjects' risk, and why.
 
-    The rule's own ``score`` (risk points) when set, else its severity's points; half of
-    that once the alert no longer matches the data (the facts changed since); nothing once
-    investigators found it unfounded (a status in ``DISMISSED_STATUSES``). Alerts moving
-    through the workflow (new 预警, assigned 分办, verifying 核查, disposed 处置) keep
-    their points.
+    The alert's own ``score`` (its rule's risk points when it was raised), else the rule
+    file's risk points, else its severity's points (``SEVERITY_POINTS``); half of that once
+    the alert no longer matches the data (the facts changed since); nothing once the
+    investigation found it unfounded (``outcome`` ``unfounded``). Alerts moving through the
+    workflow, and those with any other outcome, keep their points.
 
-    >>> alert_points({"rule_id": "kickback_flow", "severity": "high", "status": "new"})
-    (30.0, 'kickback_flow alert, severity high (status new)')
+    >>> alert_points({"rule_id": "kickback_flow", "severity": "critical", "status": "new"})
+    (50.0, 'kickback_flow alert, rule score 50 (status new)')
+    >>> alert_points({"rule_id": "analyst_rule", "severity": "critical", "status": "new"})
+    (50.0, 'analyst_rule alert, severity critical (status new)')
     >>> alert_points({"rule_id": "shell_company", "score": 25, "status": "verifying",
     ...               "matching": False})
     (12.5, 'shell_company alert, rule score 25 (status verifying), no longer matching: half')
-    >>> alert_points({"rule_id": "kickback_flow", "severity": "high", "status": "dismissed"})
-    (0.0, 'kickback_flow alert dismissed after verification: no points')
+    >>> alert_points({"rule_id": "kickback_flow", "severity": "critical",
+    ...               "status": "disposed", "outcome": "unfounded"})
+    (0.0, 'kickback_flow alert found unfounded (查否): no points')
     """
     status = alert.get("status") or "new"
     rule = alert.get("rule_id")
-    if status in DISMISSED_STATUSES:
-        return 0.0, f"{rule} alert {status} after verification: no points"
+    if alert.get("outcome") == UNFOUNDED:
+        return 0.0, f"{rule} alert found unfounded (查否): no points"
     score = alert.get("score")
-    if score is not None and not pd.isna(score):
+    if score is None:
+        score = rule_points(rule)
+    if score is not None:
         points, reason = float(score), f"{rule} alert, rule score {score:g} (status {status})"
     else:
-        severity = alert.get("severity") or "low"
-        points = SEVERITY_POINTS.get(severity, SEVERITY_POINTS["low"])
+        severity = alert.get("severity")
+        if severity not in SEVERITY_POINTS:
+            return 0.0, (f"{rule} alert of unknown severity {severity!r} and no rule file: "
+                         "not scored, check the rule")
+        points = SEVERITY_POINTS[severity]
         reason = f"{rule} alert, severity {severity} (status {status})"
+    if alert.get("outcome"):
+        reason = reason[:-1] + f", outcome {alert['outcome']})"
     if alert.get("matching") is False:
         return points / 2, f"{reason}, no longer matching: half"
     return points, reason
@@ -129,7 +140,7 @@ def risk_items(alerts: Iterable[dict], signals: Iterable[tuple[str, str, str]]) 
     ``signals`` are ``(signal name, evidence key, detail)``; a signal whose evidence key is
     among some alert's ``entity_ids`` is already counted by that alert and adds nothing.
 
-    >>> risk = risk_items([{"alert_id": "A1", "rule_id": "self_approval", "severity": "low",
+    >>> risk = risk_items([{"alert_id": "A1", "rule_id": "self_approval", "score": 10,
     ...                     "status": "new", "entity_ids": ["K1"]}],
     ...                   [("family_company_contract", "K1", "K1"),
     ...                    ("family_company_contract", "K2", "K2 (2021-03-01)")])
@@ -149,19 +160,20 @@ def risk_items(alerts: Iterable[dict], signals: Iterable[tuple[str, str, str]]) 
     return {"total": float(sum(item["points"] for item in items)), "items": items}
 
 
-def _frame(rows: list[dict], columns: Sequence[str] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame([native(row) for row in rows])
-    if columns is not None:
-        frame = frame.reindex(columns=list(columns))
-    return frame
+def _flatten(row: dict, *counterparts: str) -> dict:
+    """``{buyer: {key, name, withheld}}`` → ``buyer_key``, ``buyer_name``, ``buyer_withheld``."""
+    for field in counterparts:
+        shown = row.pop(field, None) or {}
+        row[f"{field}_key"] = shown.get("key")
+        row[f"{field}_name"] = shown.get("name")
+        row[f"{field}_withheld"] = bool(shown.get("withheld"))
+    return row
 
 
-def _family(rows: list[dict]) -> pd.DataFrame:
-    """One row per relative, by the shortest tie (a direct tie wins over a two-hop one)."""
+def _family(rows: list[dict]) -> list[dict]:
+    """One row per relative (the query keeps the shortest tie to each), said from his side."""
     family: dict[str, dict] = {}
-    for row in sorted(rows, key=lambda r: len(r["hops"])):
-        if row["id_number"] in family:
-            continue
+    for row in rows:
         english, chinese = relation_through([(h["relation"], h["forward"]) for h in row["hops"]])
         family[row["id_number"]] = {
             "id_number": row["id_number"], "name": row["name"], "relation": english,
@@ -169,42 +181,12 @@ def _family(rows: list[dict]) -> pd.DataFrame:
             "via": row["hops"][0]["via"] if len(row["hops"]) > 1 else None,
             "household_id": row["household_id"], "src_file": row["hops"][-1]["src_file"],
             "src_row": row["hops"][-1]["src_row"]}
-    return _frame(list(family.values()), q.FAMILY_COLUMNS)
+    return list(family.values())
 
 
-def _within(date: dt.date | None, start, end) -> bool:
-    start, end = as_date(start), as_date(end)
+def _within(date, start, end) -> bool:
+    date, start, end = as_date(date), as_date(start), as_date(end)
     return date is not None and (start is None or start <= date) and (end is None or date <= end)
-
-
-def _in_post(date, positions: pd.DataFrame) -> bool:
-    return any(_within(as_date(date), row.start_date, row.end_date)
-               for row in positions.itertuples())
-
-
-def _signals(person: dict, positions, companies, contracts, payments, subsidies) -> list:
-    signals = []
-    for row in contracts.itertuples():
-        if row.during_tenure and row.held_at_signing:
-            signals.append(("family_company_contract", row.contract_id,
-                            f"{row.contract_id} {row.supplier_name} ({row.signed_date})"))
-    for row in payments.itertuples():
-        if row.payer_supplies_units:
-            signals.append(("payment_from_supplier", row.txn_id,
-                            f"{row.txn_id} {row.amount:,.0f} from {row.payer_name} to "
-                            f"{row.payee_name} ({row.date})"))
-    for row in subsidies.itertuples():
-        if row.program in EXCLUDING_PROGRAMS and _in_post(row.date, positions):
-            signals.append(("household_subsidy", row.payment_id,
-                            f"{row.payment_id} {row.program} to {row.recipient_name} ({row.date})"))
-    own = companies[companies["holder_id_number"] == person["id_number"]]
-    for row in own.itertuples():
-        overlaps = any(_overlap(row.start_date, row.end_date, post.start_date, post.end_date)
-                       for post in positions.itertuples())
-        if row.role in BUSINESS_ROLES and len(row.chain) == 1 and overlaps:
-            signals.append(("business_role_in_office", row.credit_code,
-                            f"{row.role} of {row.company_name} from {row.start_date}"))
-    return signals
 
 
 def _overlap(start_a, end_a, start_b, end_b) -> bool:
@@ -213,80 +195,148 @@ def _overlap(start_a, end_a, start_b, end_b) -> bool:
             and (end_a is None or start_b is None or start_b <= end_a))
 
 
-def integrity_profile(connection, id_number: str, as_of: dt.date | None = None,
-                      limit: int = 500) -> dict:
+def _signals(id_number: str, tables: dict) -> list[tuple[str, str, str]]:
+    positions, signals = tables["positions"], []
+    for row in tables["contracts"]:
+        if row["during_tenure"] and row["held_at_signing"]:
+            signals.append(("family_company_contract", row["contract_id"],
+                            f"{row['contract_id']} {row['supplier_name'] or '(withheld)'} "
+                            f"({row['signed_date']})"))
+    for row in tables["payments"]:
+        if row["payer_supplies_units"]:
+            signals.append(("payment_from_supplier", row["txn_id"],
+                            f"{row['txn_id']} {row['amount']:,.0f} from "
+                            f"{row['payer_name'] or '(withheld)'} to {row['payee_name']} "
+                            f"({row['date']})"))
+    excluded = excluded_programs()
+    for row in tables["subsidies"]:
+        if row["program"] in excluded and any(
+                _within(row["date"], post["start_date"], post["end_date"]) for post in positions):
+            signals.append(("household_subsidy", row["payment_id"],
+                            f"{row['payment_id']} {row['program']} to {row['recipient_name']} "
+                            f"({row['date']})"))
+    for row in tables["companies"]:
+        overlaps = any(_overlap(row["start_date"], row["end_date"], post["start_date"],
+                                post["end_date"]) for post in positions)
+        if (row["holder_relation"] == "self" and row["role"] in BUSINESS_ROLES
+                and len(row["chain"]) == 1 and overlaps):
+            signals.append(("business_role_in_office", row["credit_code"],
+                            f"{row['role']} of {row['company_name']} from {row['start_date']}"))
+    return signals
+
+
+class _Reader:
+    """Runs the table queries of one profile and keeps their totals and withheld counts."""
+
+    def __init__(self, connection, common: dict):
+        self.connection, self.common = connection, common
+        self.totals: dict[str, int] = {}
+        self.withheld: dict[str, int] = {}
+
+    def table(self, name: str, query: str, limit: int | None = None, **parameters) -> list:
+        limit = self.common["limit"] if limit is None else limit
+        [found] = self.connection.read(query, **{**self.common, "limit": limit}, **parameters)
+        self.totals[name], self.withheld[name] = found["total"], found["withheld"]
+        return plain(found["rows"])
+
+
+def integrity_profile(connection, id_number: str, *, scope: Scope,
+                      as_of: dt.date | str | None = None, limit: int = 500) -> dict:
     """Build the integrity profile (廉政档案) of one person.
 
     Parameters
     ----------
     connection : graph.connection.Connection
     id_number : str
-        The person's resident identity number (身份证号).
-    as_of : date, optional
-        Show the record as it stood on that date: later posts, roles, contracts, transfers,
+        The person's resident identity number (身份证号), in any spelling the importer
+        accepts (15 or 18 digits, lower-case x, full-width, spaced).
+    scope : analytics.scope.Scope
+        The reader's jurisdiction: the person must be in it; rows outside it are withheld.
+    as_of : date or ISO text, optional
+        The record as it stood that day: later posts, roles, contracts, transfers,
         subsidies and alerts are left out, and ``current`` marks the posts held that day.
     limit : int
-        Most rows per table.
+        Most rows per table (``truncated`` and ``totals`` say when a table was cut).
 
     Returns
     -------
     dict
-        ``person`` (dict); DataFrames ``positions`` (任职), ``family`` (亲属: relation in
-        English and Chinese, degree, in_household), ``companies`` (own and family companies,
-        with holder, role and shareholding chain), ``contracts`` (of his units with those
-        companies; during_tenure, approved_by_him), ``payments`` (transfers into his and his
-        relatives' accounts; payer_supplies_units), ``subsidies`` (惠民资金 of the
-        household), ``alerts`` (预警 naming him, with status) and ``related_alerts``
-        (naming a relative or family company only); ``risk``: ``{"total", "items"}``.
+        ``person`` (properties); lists of rows ``positions`` (任职), ``family`` (亲属:
+        relation in English and Chinese, degree, in_household), ``companies`` (own and
+        family companies, holder, role, shareholding ``chain``), ``contracts`` (of his units
+        with those companies; during_tenure, approved_by_him, held_at_signing),
+        ``payments`` (into his and his relatives' accounts; payer_supplies_units),
+        ``subsidies`` (惠民资金 of the household), ``alerts`` (naming him, with status and
+        outcome) and ``related_alerts`` (naming a relative or family company only);
+        ``risk`` ``{"total", "items"}``; ``totals``, ``truncated`` and ``withheld`` per
+        table. Counterparts appear as ``<field>_key``, ``<field>_name`` and
+        ``<field>_withheld``. Dates are ISO text.
 
     Raises
     ------
     analytics.queries.EntityNotFound
-        When no person has that id_number.
+        When no person in scope has that id_number (missing and out of scope read alike).
     """
     as_of = as_date(as_of)
-    found = connection.read(q.PERSON, id_number=id_number)
+    found = connection.read(q.PERSON, keys=candidate_keys(id_number), **scope.parameters())
     if not found:
-        raise EntityNotFound(f"no person with id_number {id_number!r}: check the number "
-                             "(18 characters, last may be X) or load persons.csv")
-    person = native(found[0]["person"])
-    common = {"id_number": id_number, "as_of": as_of, "limit": int(limit)}
-    positions = _frame(connection.read(q.POSITIONS, **common), q.POSITION_COLUMNS)
-    positions["current"] = [_within(as_of or dt.date.today(), row.start_date, row.end_date)
-                            for row in positions.itertuples()]
-    family = _family(connection.read(q.RELATIVES, **common))
-    household_ids = set(family.loc[family["relation"].isin(["spouse", "child"]), "id_number"])
+        raise EntityNotFound(f"no person you may see has id_number {id_number!r}: check the "
+                             "number (18 characters, last may be X) or load persons.csv")
+    person = plain(found[0]["person"])
+    id_number = person["id_number"]
+    # Always a date (the last day when none is given): one plan per query, not one per
+    # parameter type (Neo4j caches plans by the types of the parameters).
+    reader = _Reader(connection, {"id_number": id_number, "as_of": as_of or dt.date.max,
+                                  "limit": int(limit), **scope.parameters()})
+    positions = [_flatten(row, "unit", "parent") for row in reader.table("positions",
+                                                                         q.POSITIONS)]
+    today = as_of or dt.date.today()
+    for row in positions:
+        row["current"] = _within(today, row["start_date"], row["end_date"])
+    family = _family(reader.table("family", q.RELATIVES))
+    household = {row["id_number"] for row in family if row["relation"] in ("spouse", "child")}
     if person.get("household_id"):
-        household_ids |= set(family.loc[family["household_id"] == person["household_id"],
-                                        "id_number"])
-    family["in_household"] = family["id_number"].isin(household_ids)
-    relation_of = dict(zip(family["id_number"], family["relation"]))
-    relation_of[id_number] = "self"
-    holders = [id_number, *family["id_number"]]
-    companies = _frame(connection.read(q.COMPANIES, holders=holders, **common),
-                       q.COMPANY_COLUMNS)
-    companies["holder_relation"] = companies["holder_id_number"].map(relation_of)
-    contracts = _frame(connection.read(q.CONTRACTS, credit_codes=sorted(
-        set(companies["credit_code"])), **common), q.CONTRACT_COLUMNS)
-    contracts["held_at_signing"] = [
-        any(_within(as_date(contract.signed_date), role.start_date, role.end_date)
-            for role in companies[companies["credit_code"] == contract.supplier_credit_code]
-            .itertuples())
-        for contract in contracts.itertuples()]
-    payments = _frame(connection.read(q.PAYMENTS, persons=holders, **common), q.PAYMENT_COLUMNS)
-    payments["payee_relation"] = payments["payee_id_number"].map(relation_of)
-    subsidies = _frame(connection.read(
-        q.SUBSIDIES, household=[id_number, *sorted(household_ids)],
-        household_id=person.get("household_id"), **common), q.SUBSIDY_COLUMNS)
-    subsidies["recipient_relation"] = subsidies["recipient_id_number"].map(relation_of)
-    alerts = _frame(connection.read(q.ALERTS, **common), q.ALERT_COLUMNS)
-    related = _frame(connection.read(q.RELATED_ALERTS, keys=[*holders[1:], *set(
-        companies["credit_code"])], **common), q.ALERT_COLUMNS)
-    related = related[~related["alert_id"].isin(alerts["alert_id"])].reset_index(drop=True)
-    signals = _signals(person, positions, companies, contracts, payments, subsidies)
+        household |= {row["id_number"] for row in family
+                      if row["household_id"] == person["household_id"]}
+    for row in family:
+        row["in_household"] = row["id_number"] in household
+    relation_of = {row["id_number"]: row["relation"] for row in family} | {id_number: "self"}
+    holders = [id_number, *relation_of.keys() - {id_number}]
+    companies = reader.table("companies", q.COMPANIES, holders=sorted(holders))
+    for row in companies:
+        row["holder_relation"] = relation_of.get(row.pop("holder_id_number"))
+        row["chain"] = [link["name"] for link in row["chain"]]
+        _flatten(row, "holder")
+    roles_of: dict[str, list[dict]] = {}
+    for row in companies:
+        roles_of.setdefault(row["credit_code"], []).append(row)
+    contracts = [_flatten(row, "buyer", "supplier", "approver") for row in reader.table(
+        "contracts", q.CONTRACTS, credit_codes=sorted(roles_of))]
+    for row in contracts:
+        row["held_at_signing"] = any(_within(row["signed_date"], role["start_date"],
+                                             role["end_date"])
+                                     for role in roles_of.get(row.pop("supplier_credit_code"), []))
+    payments = reader.table("payments", q.PAYMENTS, persons=sorted(holders))
+    for row in payments:
+        row["payee_relation"] = relation_of.get(row.pop("payee_id_number"))
+        _flatten(row, "from_account", "payer", "to_account", "payee")
+    subsidies = reader.table("subsidies", q.SUBSIDIES, household=[id_number, *sorted(household)],
+                             household_id=person.get("household_id"))
+    for row in subsidies:
+        row["recipient_relation"] = relation_of.get(row.pop("recipient_id_number"))
+        _flatten(row, "recipient", "issuing_unit", "approver", "account")
+    alerts = reader.table("alerts", q.ALERTS)
+    related = [_flatten(row, "subject") for row in reader.table(
+        "related_alerts", q.RELATED_ALERTS, keys=[*holders[1:], *roles_of])]
+    tables = {"positions": positions, "family": family,
+              "companies": companies, "contracts": contracts, "payments": payments,
+              "subsidies": subsidies, "alerts": alerts, "related_alerts": related}
+    signals = _signals(id_number, tables)
     return {
-        "person": person, "as_of": as_of, "positions": positions, "family": family,
-        "companies": companies, "contracts": contracts, "payments": payments,
-        "subsidies": subsidies, "alerts": alerts, "related_alerts": related,
-        "risk": risk_items(alerts.to_dict("records"), signals),
+        "person": person, "as_of": plain(as_of), **tables,
+        "risk": risk_items(alerts, signals),
+        "totals": reader.totals,
+        "truncated": {name: reader.totals[name] > len(rows) for name, rows in tables.items()},
+        "withheld": reader.withheld,
     }
+

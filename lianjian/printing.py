@@ -151,11 +151,18 @@ def table(rows: Iterable[Mapping], columns: Sequence[str] | None = None,
 
 
 def print_table(title: str, data: Any, columns: Sequence[str] | None = None,
+                total: int | None = None, withheld: int = 0,
                 console: Console | None = None) -> None:
-    """Print ``title (n)`` then the table, or "none" when there is no row."""
+    """Print ``title (n)`` then the table, or "none" when there is no row.
+
+    ``total`` (when more rows exist than are printed) and ``withheld`` (rows outside the
+    reader's jurisdiction, counted, never named) make the title say what is not shown.
+    """
     console = console or out
     rows = rows_of(data)
-    console.print(f"\n[bold]{escape(title)}[/bold] ({len(rows)})")
+    shown = f"{len(rows)}" if total is None or total == len(rows) else f"{len(rows)} of {total}"
+    note = f", {withheld} outside your jurisdiction" if withheld else ""
+    console.print(f"\n[bold]{escape(title)}[/bold] ({shown}{note})")
     if not rows:
         console.print("  none")
         return

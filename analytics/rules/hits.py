@@ -14,15 +14,14 @@ stored then are found again and keep their decisions.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 import neo4j
-import neo4j.time
 from neo4j.graph import Node, Relationship
 
+from analytics.plain import plain
 from analytics.rules.render import render
 from analytics.rules.rule import Rule, RuleError
 from graph.connection import Connection
@@ -146,19 +145,6 @@ def anchor_parts(rule: Rule, evidence: list[dict[str, Any]], facts: dict[str, An
         else:
             raise RuleError(f"rule {rule.id}: anchor {term} names no evidence of a hit")
     return parts
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready copy: Neo4j dates become ISO text, containers are walked."""
-    if isinstance(value, (neo4j.time.Date, neo4j.time.DateTime, dt.date)):
-        return value.iso_format() if hasattr(value, "iso_format") else value.isoformat()
-    if isinstance(value, neo4j.time.Duration):
-        return str(value)
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
 
 
 def run_rule(connection: Connection, rule: Rule, parameters: dict[str, Any] | None = None,

@@ -216,6 +216,8 @@ def evaluate(
                                        help="Dataset folder holding truth.csv"),
     run_first: bool = typer.Option(False, "--scan", help="Run a full scan first"),
     details: int = typer.Option(10, help="Misses and false alarms listed per rule"),
+    dataset: str = typer.Option(None, "--dataset", help="Only alerts resting on this "
+                                "dataset's rows (its load name, by default the folder name)"),
 ) -> None:
     """Precision and recall of the current alerts against the dataset's truth.csv."""
     from analytics.evaluate import evaluate as evaluate_alerts
@@ -224,7 +226,7 @@ def evaluate(
     with connect() as connection:
         if run_first:
             run_scan(connection)
-        result = evaluate_alerts(connection, dataset_dir)
+        result = evaluate_alerts(connection, dataset_dir, dataset=dataset)
     out.print(result.report(details), markup=False, highlight=False)
 
 

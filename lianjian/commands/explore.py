@@ -1,9 +1,11 @@
 """``lianjian paths``, ``profile``, ``portrait`` and ``timeline``: exploring the graph.
 
-Thin commands over ``analytics``: they parse arguments, call one function and print its
-result as text (or ``--json`` for other tools). Every path step and profile row prints the
-source file and row it rests on. Tables print through ``lianjian.printing``; the analytics
-modules (pandas, networkx) are imported inside the commands.
+Thin commands over ``analytics.api``: they parse arguments, call one function with the
+command line's scope (everything: the command line is an administrator's tool) and print
+its plain result as text, or as JSON (``--json``) for other tools. Every path step and
+profile row prints the source file and row it rests on. Tables print through
+``lianjian.printing``; the analytics modules are imported inside the commands, and every
+read is recorded in the audit trail with the actor of ``--as`` (or the OS user).
 """
 from __future__ import annotations
 
@@ -15,12 +17,11 @@ from typing import Any, Optional
 import typer
 
 from lianjian.commands import connect
+from lianjian.commands.audit import as_option, audited
 from lianjian.printing import cell, yuan_short
 from lianjian.printing import print_table as _table
-from lianjian.commands.audit import as_option, audited
 
 __all__ = ["paths", "profile", "portrait", "timeline"]
-
 
 def _date(text: str | None, option: str) -> dt.date | None:
     if not text:
@@ -32,28 +33,8 @@ def _date(text: str | None, option: str) -> dt.date | None:
                                  param_hint=option) from None
 
 
-def _jsonable(value: Any) -> Any:
-    import pandas as pd   # loaded already by the analytics call that made ``value``
-
-    if isinstance(value, pd.DataFrame):
-        return [_jsonable(row) for row in value.to_dict("records")]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value
-
-
 def _echo_json(value: Any) -> None:
-    typer.echo(json.dumps(_jsonable(value), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 def paths(
@@ -72,13 +53,13 @@ def paths(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Hidden relationships (隐性关联): how two entities are connected, step by step."""
-    from analytics.paths import DEFAULT_PATH_TYPES, all_short_paths, shortest_paths
+    from analytics.api import Scope, all_short_paths, shortest_paths
 
     search = all_short_paths if every else shortest_paths
     try:
         with closing(connect()) as connection:
-            found = search(connection, a, b, max_hops=max_hops, at=_date(at, "--at"),
-                           types=types or list(DEFAULT_PATH_TYPES), limit=limit)
+            found = search(connection, a, b, scope=Scope.everything(), max_hops=max_hops,
+                           at=_date(at, "--at"), types=types or None, limit=limit)
             audited(connection, actor, "paths.read", [a, b], {"max_hops": max_hops, "at": at})
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
@@ -105,41 +86,46 @@ def paths(
 
 
 def profile(
-    id_number: str = typer.Argument(..., help="The person's id_number (身份证号)"),
+    id_number: str = typer.Argument(..., help="The person's id_number (身份证号), any spelling"),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="The record as it stood on "
                                                                "this date (YYYY-MM-DD)"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
     actor: Optional[str] = as_option(),
 ) -> None:
     """Integrity profile (廉政档案) of one official, with a risk score traced item by item."""
-    from analytics.profiles import integrity_profile
+    from analytics.api import Scope, integrity_profile
 
     with closing(connect()) as connection:
-        result = integrity_profile(connection, id_number, as_of=_date(as_of, "--as-of"))
+        result = integrity_profile(connection, id_number, scope=Scope.everything(),
+                                   as_of=_date(as_of, "--as-of"))
         audited(connection, actor, "profile.read", [id_number], {"as_of": as_of})
     if as_json:
         _echo_json(result)
         return
-    person = result["person"]
+    person, totals, withheld = result["person"], result["totals"], result["withheld"]
     typer.secho(f"{person.get('name')} {person.get('id_number')}  household "
                 f"{person.get('household_id') or '-'}", bold=True)
-    _table("Positions 任职", result["positions"],
-           ["unit_name", "title", "rank", "start_date", "end_date", "current", "src_row"])
-    _table("Family 亲属", result["family"],
-           ["name", "id_number", "relation", "relation_zh", "in_household", "src_row"])
-    _table("Companies 本人及亲属经商办企业", result["companies"],
-           ["company_name", "credit_code", "holder_name", "holder_relation", "role",
-            "share_pct", "start_date", "end_date"])
-    _table("Contracts 关联合同", result["contracts"],
-           ["contract_id", "signed_date", "amount", "method", "buyer_name", "supplier_name",
-            "approved_by_him", "during_tenure"])
-    _table("Payments 资金往来", result["payments"],
-           ["txn_id", "date", "amount", "payer_name", "payee_name", "payee_relation",
-            "payer_supplies_units"])
-    _table("Subsidies 惠民资金", result["subsidies"],
-           ["payment_id", "date", "program", "amount", "recipient_name", "recipient_relation"])
-    _table("Alerts 预警", result["alerts"],
-           ["alert_id", "rule_id", "severity", "status", "matching", "first_seen"])
+    tables = [
+        ("positions", "Positions 任职", ["unit_name", "title", "rank", "start_date", "end_date",
+                                        "current", "src_row"]),
+        ("family", "Family 亲属", ["name", "id_number", "relation", "relation_zh",
+                                   "in_household", "src_row"]),
+        ("companies", "Companies 本人及亲属经商办企业", [
+            "company_name", "credit_code", "holder_name", "holder_relation", "role",
+            "share_pct", "start_date", "end_date"]),
+        ("contracts", "Contracts 关联合同", ["contract_id", "signed_date", "amount", "method",
+                                           "buyer_name", "supplier_name", "approved_by_him",
+                                           "during_tenure"]),
+        ("payments", "Payments 资金往来", ["txn_id", "date", "amount", "payer_name",
+                                         "payee_name", "payee_relation",
+                                         "payer_supplies_units"]),
+        ("subsidies", "Subsidies 惠民资金", ["payment_id", "date", "program", "amount",
+                                          "recipient_name", "recipient_relation"]),
+        ("alerts", "Alerts 预警", ["alert_id", "rule_id", "severity", "status", "outcome",
+                                   "matching", "first_seen"]),
+    ]
+    for name, title, columns in tables:
+        _table(title, result[name], columns, totals.get(name), withheld.get(name, 0))
     risk = result["risk"]
     typer.secho(f"\nRisk 风险分 {risk['total']:g}", bold=True)
     for item in risk["items"]:
@@ -155,12 +141,14 @@ def portrait(
     actor: Optional[str] = as_option(),
 ) -> None:
     """Unit portrait (政治生态画像): alerts, top risks, trend, methods, supplier concentration."""
-    from analytics.portraits import region_portrait, unit_portrait
+    from analytics.api import Scope, region_portrait, unit_portrait
 
     try:
         with closing(connect()) as connection:
-            result = (region_portrait(connection, unit_id) if region else
-                      unit_portrait(connection, unit_id, include_subunits=not no_subunits))
+            result = (region_portrait(connection, unit_id, scope=Scope.everything())
+                      if region else
+                      unit_portrait(connection, unit_id, scope=Scope.everything(),
+                                    include_subunits=not no_subunits))
             audited(connection, actor, "portrait.read", [unit_id],
                     {"region": region, "no_subunits": no_subunits})
     except ValueError as error:
@@ -168,14 +156,21 @@ def portrait(
     if as_json:
         _echo_json(result)
         return
-    unit = result["unit"]
+    unit, totals = result["unit"], result["totals"]
     typer.secho(" ".join(str(unit.get(k)) for k in ("unit_id", "name", "region_code")
                          if unit.get(k) is not None), bold=True)
+    typer.echo(f"{totals['units']} units, {totals['contracts']:,} contracts worth "
+               f"{yuan_short(totals['contract_amount'])}"
+               + (f" ({totals['contracts_without_amount']} without an amount)"
+                  if totals["contracts_without_amount"] else "")
+               + f", {totals['officials']:,} officials, {totals['alerts']} alerts")
     _table("Units 单位", result["units"],
            ["unit_id", "name", "level", "alerts", "contracts", "contract_amount", "officials"])
-    by_rule = result["alerts_by_rule"]
-    by_rule = by_rule.reset_index() if not by_rule.empty else []
-    _table("Alerts by rule 预警（按规则）", by_rule, None)
+    by_rule = [{"rule_id": row["rule_id"], "name_zh": row["name_zh"], "total": row["total"],
+                **row["by_status"], **{f"outcome {k}": v for k, v in row["by_outcome"].items()}}
+               for row in result["alerts_by_rule"]]
+    columns = list(dict.fromkeys(column for row in by_rule for column in row))
+    _table("Alerts by rule 预警（按规则）", by_rule, columns)
     _table("Top risks 风险人员", result["top_risks"],
            ["name", "id_number", "posts", "risk", "alerts"])
     _table("Trend 趋势", result["trend"], ["month", "alerts_first_seen",
@@ -187,26 +182,37 @@ def portrait(
                 f"top-5 share {concentration['top_share']:.1%}, "
                 f"{concentration['supplier_count']} suppliers, "
                 f"total 合同总额 {yuan_short(concentration.get('total_amount'))}", bold=True)
-    _table("Suppliers 供应商", concentration["suppliers"], None)
+    _table("Top suppliers", concentration["suppliers"],
+           ["credit_code", "name", "contracts", "amount", "share"])
 
 
 def timeline(
     key: str = typer.Argument(..., help="Key of any entity"),
     start: Optional[str] = typer.Option(None, "--from", help="First date (YYYY-MM-DD)"),
     end: Optional[str] = typer.Option(None, "--to", help="Last date (YYYY-MM-DD)"),
+    kinds: Optional[list[str]] = typer.Option(None, "--kind", help="Only this kind of event "
+                                              "(repeatable: contract, transfer, alert...)"),
+    page: int = typer.Option(1, "--page", min=1, help="Page of events"),
+    page_size: int = typer.Option(200, "--page-size", min=1, help="Events per page"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
     actor: Optional[str] = as_option(),
 ) -> None:
     """Timeline (时间线) of an entity's ties and flows, in date order."""
-    from analytics.timeline import entity_timeline
+    from analytics.api import Scope, entity_timeline
 
-    with closing(connect()) as connection:
-        frame = entity_timeline(connection, key, start=_date(start, "--from"),
-                                end=_date(end, "--to"))
-        audited(connection, actor, "timeline.read", [key], {"from": start, "to": end})
+    try:
+        with closing(connect()) as connection:
+            result = entity_timeline(connection, key, scope=Scope.everything(),
+                                     start=_date(start, "--from"), end=_date(end, "--to"),
+                                     kinds=kinds or None, page=page, page_size=page_size)
+            audited(connection, actor, "timeline.read", [key], {"from": start, "to": end})
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     if as_json:
-        _echo_json(frame)
+        _echo_json(result)
         return
-    _table(f"Timeline of {key}", frame, ["date", "kind", "role", "counterpart_name",
-                                         "counterpart_key", "detail", "amount", "src_file",
-                                         "src_row"])
+    entity = result["entity"]
+    _table(f"Timeline of {entity['name'] or ''} [{entity['label']} {entity['key']}], "
+           f"page {result['page']} of {result['pages']}", result["events"],
+           ["date", "kind", "role", "counterpart_name", "counterpart_key", "detail", "amount",
+            "src_file", "src_row"], result["total"], result["withheld"])

@@ -96,7 +96,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON")) -> N
     from analytics.accounts import list_users
 
     with _connect() as connection:
-        users = list_users(connection)
+        users = list_users(connection)["items"]
     if as_json:
         typer.echo(json.dumps(users, ensure_ascii=False, indent=2, default=str))
         return

@@ -153,9 +153,9 @@ def write_explore_dataset(folder: Path) -> Path:
 CREATE_ALERT = """
 MERGE (a:Alert {alert_id: $alert_id})
 SET a.rule_id = $rule_id, a.severity = $severity, a.score = $score, a.status = $status,
-    a.summary_zh = $summary, a.summary_en = $summary, a.matching = $matching,
-    a.first_seen = datetime($first_seen), a.last_seen = datetime($first_seen),
-    a.entity_ids = $keys
+    a.outcome = $outcome, a.summary_zh = $summary, a.summary_en = $summary,
+    a.matching = $matching, a.first_seen = datetime($first_seen),
+    a.last_seen = datetime($first_seen), a.entity_ids = $keys, a.unit_ids = $unit_ids
 WITH a
 UNWIND $evidence AS item
 CALL {
@@ -169,29 +169,36 @@ MERGE (a)-[:EVIDENCE {role: item.role}]->(n)
 
 ALERTS = [
     dict(alert_id="A1", rule_id="relative_supplier", severity="high", score=40.0, status="new",
+         outcome=None,
          summary="甲之妻弟丙的公司中标", matching=True, first_seen="2024-01-10T08:00:00",
          evidence=[("official", OFFICIAL), ("approver", OFFICIAL), ("relative", SPOUSE_SIBLING),
                    ("company", HONGDA), ("contract", "K1"), ("unit", "U1")]),
-    dict(alert_id="A2", rule_id="kickback_flow", severity="high", score=None, status="dismissed",
-         summary="资金回流", matching=True, first_seen="2024-02-03T08:00:00",
+    dict(alert_id="A2", rule_id="kickback_flow", severity="critical", score=None,
+         status="disposed", outcome="unfounded", summary="资金回流", matching=True,
+         first_seen="2024-02-03T08:00:00",
          evidence=[("official", OFFICIAL), ("payment", "TX1"), ("payment", "TX3"), ("unit", "U1")]),
     dict(alert_id="A3", rule_id="subsidy_ineligible", severity="medium", score=None,
-         status="confirmed", summary="公职人员家属领取低保", matching=True,
+         status="disposed", outcome="confirmed", summary="公职人员家属领取低保", matching=True,
          first_seen="2024-02-20T08:00:00",
          evidence=[("official", OFFICIAL), ("recipient", SPOUSE), ("payment", "S1"),
                    ("unit", "U2")]),
     dict(alert_id="A4", rule_id="revolving_door", severity="medium", score=15.0, status="new",
+         outcome=None,
          summary="离职后入股供应商", matching=True, first_seen="2024-03-05T08:00:00",
          evidence=[("official", FORMER_CLERK), ("company", CONSULTANCY), ("unit", "U1")]),
 ]
 
 
 def write_alerts(connection) -> None:
-    """Write ``ALERTS`` with EVIDENCE ties, in the shape analytics.scan writes them."""
+    """Write ``ALERTS`` with EVIDENCE ties, in the shape the scan writes them: ``unit_ids``
+    are the units among the evidence (the alert's jurisdiction), ``outcome`` is set once
+    the alert is disposed."""
     for alert in ALERTS:
         evidence = [{"role": role, "key": key} for role, key in alert["evidence"]]
+        units = sorted({key for role, key in alert["evidence"] if role == "unit"})
         connection.write(CREATE_ALERT, **{k: v for k, v in alert.items() if k != "evidence"},
-                         keys=[key for _, key in alert["evidence"]], evidence=evidence)
+                         keys=[key for _, key in alert["evidence"]], evidence=evidence,
+                         unit_ids=units)
 
 
 def load_explore_dataset(connection, folder: Path) -> None:

@@ -30,7 +30,7 @@ def test_a_user_is_stored_with_an_argon2id_hash_only(units):
     stored = units.read("MATCH (u:User {username: 'zhang.san'}) RETURN properties(u) AS p")[0]["p"]
     assert stored["password_hash"].startswith("$argon2id$")
     assert PASSWORD not in str(stored)
-    listed = list_users(units)
+    listed = list_users(units)["items"]
     assert listed[0]["unit_name"] == "城关镇人民政府" and "password_hash" not in listed[0]
 
 

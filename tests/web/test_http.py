@@ -266,7 +266,7 @@ def test_a_failure_inside_answers_one_line_without_traceback(live, client, monke
     def explode(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr("web.routes.api.last_scans", explode)
+    monkeypatch.setattr("web.routes.api.list_scans", explode)
     make_user(live.connection, "boom.admin", ("admin",))
     api = WebClient(live.url)
     api.login("boom.admin")
@@ -342,13 +342,13 @@ def test_lists_are_paginated_and_say_when_there_is_more(live, client):
                           " dataset: 'county'})")
     make_user(live.connection, "pager", ("analyst",))
     client.login("pager")
-    first = client.get("/api/v1/loads?limit=3").json()
+    first = client.get("/api/v1/loads?page_size=3").json()
     assert [r["run_id"] for r in first["items"]] == ["r1", "r2", "r3"]
-    assert first["next_offset"] == 3
-    last = client.get("/api/v1/loads?limit=3&offset=6").json()
-    assert [r["run_id"] for r in last["items"]] == ["r7"] and last["next_offset"] is None
-    too_many = client.get("/api/v1/loads?limit=1000")
-    assert too_many.status_code == 422 and "limit" in too_many.json()["error"]
+    assert (first["total"], first["page"], first["pages"]) == (7, 1, 3)
+    last = client.get("/api/v1/loads?page_size=3&page=3").json()
+    assert [r["run_id"] for r in last["items"]] == ["r7"] and last["page"] == last["pages"]
+    too_many = client.get("/api/v1/loads?page_size=1000")
+    assert too_many.status_code == 422 and "page_size" in too_many.json()["error"]
 
 
 def test_scan_counts_are_withheld_outside_the_jurisdiction(live, client):
@@ -371,7 +371,7 @@ def test_scan_counts_are_withheld_outside_the_jurisdiction(live, client):
     scans = {s["scan_id"]: s for s in county.get("/api/v1/scans").json()["items"]}
     assert scans["all"]["new_alerts"] == 9
     page = client.get("/").text
-    assert "不显示计数" in page
+    assert "不显示总数" in page
 
 
 def test_an_unwritable_audit_trail_refuses_the_sign_in(live, client, monkeypatch):

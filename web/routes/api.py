@@ -1,6 +1,7 @@
 """``/api/v1``: the JSON behind the pages, with the same sessions (or an API token), the
-same jurisdiction, permissions and audit. Lists are paginated (``limit``, ``offset``,
-``next_offset`` null on the last page); errors are ``{"error": "one message"}``.
+same jurisdiction, permissions and audit. Lists are paginated like every list of the
+analytics API (``page`` from 1, ``page_size`` up to 100; the answer gives ``total`` and
+``pages``); errors are ``{"error": "one message"}``.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from analytics.accounts import create_token, list_tokens, list_users, revoke_token
-from analytics.runs import last_loads, last_scans
+from analytics.runs import list_loads, list_scans
 from graph.errors import LianjianError
 from web.context import Forbidden, RequestContext, current, require
 from web.routes.users import set_disabled
@@ -34,9 +35,10 @@ router = APIRouter(prefix="/api/v1", responses=ERRORS)
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    limit: int
-    offset: int
-    next_offset: int | None = Field(description="Offset of the next page; null on the last")
+    total: int = Field(description="Items over all pages")
+    page: int
+    page_size: int
+    pages: int = Field(description="Number of pages (at least 1)")
 
 
 class UnitRef(BaseModel):
@@ -60,12 +62,15 @@ class ScanRow(BaseModel):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     duration_s: float | None
-    rules: int
+    rules: list[str] | None
+    units: list[str] | None = Field(description="Units scanned (with sub-units); null = all")
     counts_visible: bool = Field(description="False when the scan covered units outside "
-                                             "the reader's jurisdiction: counts withheld")
+                                             "the reader's jurisdiction: totals withheld")
     new_alerts: int | None
     still_matching: int | None
     no_longer_matching: int | None
+    alerts_in_scope: int = Field(description="Alerts of this scan within the jurisdiction")
+    new_in_scope: int = Field(description="New alerts of this scan within the jurisdiction")
 
 
 class LoadRow(BaseModel):
@@ -97,15 +102,8 @@ class CreatedToken(TokenRow):
     secret: str = Field(description="Send as `Authorization: Bearer <secret>`; shown once")
 
 
-def page(rows: list[dict], limit: int, offset: int) -> dict:
-    """Rows fetched with ``limit + 1`` as a page: the extra row only says there is more."""
-    more = len(rows) > limit
-    return {"items": rows[:limit], "limit": limit, "offset": offset,
-            "next_offset": offset + limit if more else None}
-
-
-LIMIT = Query(20, ge=1, le=100, description="Items per page (at most 100)")
-OFFSET = Query(0, ge=0, le=100_000)
+PAGE = Query(1, ge=1, le=100_000, description="Page number, from 1")
+PAGE_SIZE = Query(20, ge=1, le=100, description="Items per page (at most 100)")
 
 
 @router.get("/me", response_model=Me, tags=["account"])
@@ -119,17 +117,19 @@ def me(ctx: RequestContext = Depends(current)) -> dict:
 
 
 @router.get("/scans", response_model=Page[ScanRow], tags=["runs"])
-def scans(limit: int = LIMIT, offset: int = OFFSET,
+def scans(page: int = PAGE, page_size: int = PAGE_SIZE,
           ctx: RequestContext = Depends(require("runs.read"))) -> dict:
-    """Scans, newest first (alert counts only where they lie inside the jurisdiction)."""
-    return page(last_scans(ctx.connection, limit + 1, ctx.scope, offset), limit, offset)
+    """Scans, newest first (totals only where every scanned unit lies in the jurisdiction;
+    the counts within it always)."""
+    return list_scans(ctx.connection, scope=ctx.scope, page=page, page_size=page_size)
 
 
 @router.get("/loads", response_model=Page[LoadRow], tags=["runs"])
-def loads(limit: int = LIMIT, offset: int = OFFSET,
+def loads(page: int = PAGE, page_size: int = PAGE_SIZE,
           ctx: RequestContext = Depends(require("runs.read"))) -> dict:
-    """Loads, newest first, with their row counts."""
-    return page(last_loads(ctx.connection, limit + 1, offset), limit, offset)
+    """Loads, newest first, with their row counts (to readers whose jurisdiction covers
+    every unit: loads are administration of the whole database)."""
+    return list_loads(ctx.connection, scope=ctx.scope, page=page, page_size=page_size)
 
 
 @router.get("/tokens", response_model=list[TokenRow], tags=["account"])
@@ -173,10 +173,10 @@ class UserRow(BaseModel):
 
 
 @router.get("/users", response_model=Page[UserRow], tags=["users"])
-def users(limit: int = LIMIT, offset: int = OFFSET,
+def users(page: int = PAGE, page_size: int = PAGE_SIZE,
           ctx: RequestContext = Depends(require("users.manage"))) -> dict:
     """Accounts of the administrator's jurisdiction, by user name."""
-    return page(list_users(ctx.connection, ctx.scope, limit + 1, offset), limit, offset)
+    return list_users(ctx.connection, ctx.scope, page=page, page_size=page_size)
 
 
 @router.post("/users/{username}/disable", status_code=204, tags=["users"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from starlette.responses import Response
 
-from analytics.runs import last_loads, last_scans
+from analytics.runs import list_loads, list_scans
 from web.context import RequestContext, current
 from web.templating import render
 
@@ -15,6 +15,8 @@ RECENT = 5
 
 @router.get("/")
 def home(ctx: RequestContext = Depends(current)) -> Response:
-    scans = last_scans(ctx.connection, RECENT, ctx.scope) if ctx.can("runs.read") else None
-    loads = last_loads(ctx.connection, RECENT) if ctx.can("runs.read") else None
+    scans = loads = None
+    if ctx.can("runs.read"):
+        scans = list_scans(ctx.connection, scope=ctx.scope, page_size=RECENT)["items"]
+        loads = list_loads(ctx.connection, scope=ctx.scope, page_size=RECENT)["items"]
     return render(ctx, "home.html", scans=scans, loads=loads)

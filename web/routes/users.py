@@ -32,7 +32,7 @@ def set_disabled(ctx: RequestContext, username: str, disabled: bool) -> None:
 @router.get("/users")
 def users_page(ctx: RequestContext = Depends(MANAGE)) -> Response:
     done = ctx.request.query_params.get("done")
-    return render(ctx, "users.html", users=list_users(ctx.connection, ctx.scope),
+    return render(ctx, "users.html", users=list_users(ctx.connection, ctx.scope)["items"],
                   done=done if done in ("disabled", "enabled") else None,
                   target=ctx.request.query_params.get("user", ""))
 
