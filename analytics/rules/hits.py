@@ -28,7 +28,7 @@ from graph.connection import Connection
 from graph.model import load_model
 
 __all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "anchor_id", "anchor_parts",
-           "evidence_key", "plain"]
+           "evidence_key"]
 
 # Labels whose key is an identifier of the alert export (rules.md, "Alert export").
 IDENTIFIER_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "SubsidyPayment",
