@@ -180,7 +180,7 @@ def write_alerts(connection: Connection, rule: Rule, hits: list[Hit], parameters
     """Upsert the hits of one rule as alerts, batch by batch; returns what happened."""
     counts = WriteCounts()
     parameters_json = json.dumps(parameters, ensure_ascii=False, sort_keys=True)
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         for batch in batched(hits, batch_size):
             stored = _stored(session, [hit.alert_id for hit in batch])
             carried = _carry_over(session, [hit for hit in batch

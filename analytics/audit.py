@@ -195,10 +195,8 @@ def record(connection: Connection, *, actor: str, action: str, targets: Iterable
     parameters : what else defines the action (filters, options), JSON-serialisable.
     """
     targets = list(targets)
-    with connection._translated(), connection.session() as session:
-        return session.execute_write(lambda tx: append(tx, actor=actor, action=action,
-                                                       targets=targets,
-                                                       parameters=parameters))
+    return connection.execute_write(lambda tx: append(tx, actor=actor, action=action,
+                                                      targets=targets, parameters=parameters))
 
 
 def head(connection: Connection) -> dict[str, Any]:

@@ -94,6 +94,11 @@ class Evaluation:
         return (sum(s.correct_alerts for s in self.scores.values()) / alerts
                 if alerts else None)
 
+    @property
+    def exact(self) -> bool:
+        """No case missed and no false alarm, in any rule."""
+        return not any(s.misses or s.false_alarms for s in self.scores.values())
+
     def report(self, details: int = 10) -> str:
         """A plain-text table, then up to ``details`` misses and false alarms per rule."""
         lines = [f"{'rule':<20} {'cases':>6} {'found':>6} {'recall':>7} {'alerts':>7} "
@@ -191,9 +196,10 @@ def score(cases: Iterable[Case], alerts: Iterable[dict], unit_ids: set[str]) -> 
 
 
 def _matches(case: Case, identifiers: set[str], unit_ids: set[str]) -> bool:
+    """rules.md: at least min(2, k) shared identifiers, k = the case's non-unit identifiers
+    (unit ids never count toward the overlap; a case of unit ids only, k = 0, is matched by
+    every alert of its rule, as the contract reads)."""
     countable = case.entity_ids - unit_ids
-    if not countable:
-        return bool(case.entity_ids & identifiers)
     return len(countable & identifiers) >= min(2, len(countable))
 
 

@@ -282,8 +282,7 @@ def _transition(connection: Connection, alert_id: str, action: str, actor: str, 
                 "to_status": to_status, "actor": actor, "at": now.isoformat(),
                 "audit_seq": audit["seq"], **{k: _plain(v) for k, v in event_fields.items()}}
 
-    with connection._translated(), connection.session() as session:
-        return session.execute_write(work)
+    return connection.execute_write(work)
 
 
 def _check(alert_id: str, action: str, current: str, expected: str | None) -> None:

@@ -6,7 +6,8 @@ therefore idempotent. Values always travel as parameters.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -75,6 +76,18 @@ class Connection:
 
     def session(self, **config: Any) -> neo4j.Session:
         return self.driver.session(database=self.database, **config)
+
+    @contextmanager
+    def work_session(self, **config: Any) -> Iterator[neo4j.Session]:
+        """A session for units of work of several queries (``session.execute_write(fn)``),
+        whose connection failures read as one line like those of ``read`` and ``write``."""
+        with self._translated(), self.session(**config) as session:
+            yield session
+
+    def execute_write(self, work: Callable[..., Any], *args: Any) -> Any:
+        """Run ``work(tx, *args)`` in one managed, retried write transaction."""
+        with self.work_session() as session:
+            return session.execute_write(work, *args)
 
     def read(self, query: str, **parameters: Any) -> list[dict[str, Any]]:
         """Run a read query in a managed transaction (routed to a secondary in a cluster)."""

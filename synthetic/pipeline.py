@@ -19,9 +19,8 @@ from synthetic.noise import (Noise, add_isolated_invalid_rows, broken_credit_cod
 from synthetic.officials import build_officials
 from synthetic.population import build_population
 from synthetic.procurement import build_procurement
-from synthetic.reference import reference_hits
+from synthetic.reference import score_reference
 from synthetic.scales import SCALES
-from synthetic.scoring import compare, read_truth, unit_ids
 from synthetic.subsidies import plan_payments
 from synthetic.units import build_units
 from synthetic.world import World
@@ -114,11 +113,11 @@ are not in truth.csv.
 
 
 def _verify(out_dir: Path) -> None:
-    comparison = compare(reference_hits(out_dir), read_truth(out_dir), unit_ids(out_dir))
-    if not comparison.exact:
+    result = score_reference(out_dir)
+    if not result.exact:
         raise GenerationError(
             f"truth.csv in {out_dir} differs from what the rules match; this is a generator "
-            f"bug, report the scale and seed:\n{comparison.describe()}")
+            f"bug, report the scale and seed:\n{result.report(details=5)}")
 
 
 def generate(scale: str, seed: int, out_dir: Path, verify: bool = True) -> GenerationSummary:

@@ -16,9 +16,11 @@ from datetime import timedelta
 from itertools import combinations
 from pathlib import Path
 
+from analytics.evaluate import (Evaluation, hits_as_alerts, normalize_identifier, read_truth,
+                                score)
 from synthetic.reference_index import Index, overlaps, valid_at
 
-__all__ = ["RULES", "reference_hits"]
+__all__ = ["RULES", "reference_hits", "score_reference", "unit_ids"]
 
 HOLDER_ROLES = frozenset({"shareholder", "legal_rep", "director", "manager", "beneficial_owner"})
 BUSINESS_ROLES = frozenset({"shareholder", "legal_rep", "director", "manager"})
@@ -284,3 +286,17 @@ def reference_hits(dataset_dir: Path | str) -> dict[str, list[set[str]]]:
     index = Index.from_folder(dataset_dir)
     return {rule: function(index) for rule, function in RULES.items()}
 
+
+def unit_ids(dataset_dir: Path | str) -> set[str]:
+    """Identifiers of the dataset's units, which never count toward a match."""
+    from synthetic.reference_tables import read_dataset
+    return {normalize_identifier(row["unit_id"])
+            for row in read_dataset(dataset_dir, only=("units",))["units"]}
+
+
+def score_reference(dataset_dir: Path | str) -> Evaluation:
+    """The reference hits scored against truth.csv by the project's one scoring protocol
+    (``analytics.evaluate``, rules.md "Scoring"): ``exact`` when they agree case for case."""
+    alerts = [alert for rule, hits in reference_hits(dataset_dir).items()
+              for alert in hits_as_alerts(rule, hits)]
+    return score(read_truth(Path(dataset_dir)), alerts, unit_ids(dataset_dir))

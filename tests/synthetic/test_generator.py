@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from stdnum.cn import ric, uscc
 
+from analytics.evaluate import normalize_identifier, read_truth
 from synthetic import SCALES, GenerationError, generate
 from synthetic.reference_tables import read_dataset
-from synthetic.scoring import read_truth
 from synthetic.writer import TABLE_COLUMNS
 
 SEED = 5
@@ -85,8 +85,9 @@ def test_summary_counts_the_rows_written(town):
 def test_every_rule_has_cases_and_lookalikes(town):
     folder, summary = town
     truth = read_truth(folder)
-    assert set(truth) == RULES == set(summary.cases) == set(summary.lookalikes)
-    case_ids = [case for cases in truth.values() for case, _ in cases]
+    assert {case.pattern for case in truth} == RULES == set(summary.cases) \
+        == set(summary.lookalikes)
+    case_ids = [case.case_id for case in truth]
     assert len(case_ids) == len(set(case_ids))
 
 
@@ -100,9 +101,9 @@ def test_truth_names_only_entities_of_the_dataset(town, tables):
         row["payment_id"] for row in tables["subsidies"]} | {
         row["txn_id"] for row in tables["transactions"]} | {
         row["account_no"] for row in tables["accounts"]}
-    for cases in read_truth(folder).values():
-        for case_id, identifiers in cases:
-            assert identifiers <= known, (case_id, identifiers - known)
+    known = {normalize_identifier(identifier) for identifier in known}
+    for case in read_truth(folder):
+        assert case.entity_ids <= known, (case.case_id, case.entity_ids - known)
 
 
 def test_identifiers_validate_except_the_documented_rejects(town):
