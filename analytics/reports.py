@@ -43,7 +43,7 @@ FORMATS = ("html", "pdf")
 MAX_UPLOAD = 50 * 1024 * 1024
 
 EVIDENCE_RUNS = """
-MATCH (alert:Alert {alert_id: $alert_id})-[:EVIDENCE]->(n)
+MATCH (alert:Alert {{alert_id: $alert_id}})-[:EVIDENCE]->(n)
 WITH alert, collect(DISTINCT n) AS nodes
 UNWIND nodes AS n
 OPTIONAL MATCH (n)-[r]->(m)<-[:EVIDENCE]-(alert) WHERE r.src_file IS NOT NULL
@@ -140,10 +140,35 @@ def build_report(connection: Connection, *, scope: Scope, exporter: dict[str, st
         first = report["alerts"][0]["alert"]
         report.update(kind="alert", subject=first["alert_id"],
                       title=first["summary_zh"] if lang == "zh" else first["summary_en"])
+    _complete(report)
     report["fact_rows"] = sum(len(alert["evidence"]) for alert in report["alerts"]) + sum(
         len(entity["facts"]) for entity in report["entities"])
     report["audit_head"] = head(connection)     # last: the head covers every read above
     return report
+
+
+EVIDENCE_FIELDS = ("role", "label", "id", "name", "type", "from", "to", "start_date",
+                   "end_date", "detail", "src_dataset", "src_file", "src_row", "load_run",
+                   "amount")
+
+
+def _complete(report: dict[str, Any]) -> None:
+    """Every record of the report with every field of its kind (None when not set): the
+    template tells "not recorded" from "missing" by value, never by a key's absence."""
+    model = load_model()
+    fields = {kind: tuple(model.node(kind).properties) for kind in
+              ("AlertEvent", "CaseEvent", "CaseNote")}
+    records = [(event, "AlertEvent") for item in report["alerts"]
+               for event in item["history"]]
+    records += [(event, "CaseEvent") for event in report["case_history"]]
+    records += [(note, "CaseNote") for note in report["notes"]]
+    for record, kind in records:
+        for name in fields[kind]:
+            record.setdefault(name, None)
+    for item in report["alerts"]:
+        for fact in item["evidence"]:
+            for name in EVIDENCE_FIELDS:
+                fact.setdefault(name, None)
 
 
 def _alert(connection: Connection, alert_id: str, scope: Scope) -> dict[str, Any] | None:

@@ -26,7 +26,7 @@ from web.svg.evidence import (data_uri, evidence_parts, evidence_svg, relationsh
                               tie_name)
 from web.templating import ENV, _when
 
-__all__ = ["render_report_html", "render_pdf", "export_report", "LocalOnlyFetcher",
+__all__ = ["render_report_html", "render_pdf", "export_report", "local_only_fetcher",
            "report_filename", "MEDIA_TYPES"]
 
 log = logging.getLogger("lianjian.web")
@@ -90,37 +90,37 @@ def _parse(value: Any) -> Any:
     return value
 
 
-class LocalOnlyFetcher:
+def local_only_fetcher():
     """WeasyPrint's URL fetcher for reports: ``data:`` URIs and files under the app's static
-    folder only; anything else (http, https, ftp, other files) is refused and logged."""
+    folder only; anything else (http, https, ftp, other files) is refused and logged.
+    (Made on first use: WeasyPrint loads Pango, which the command line's help must not.)"""
+    from weasyprint.urls import URLFetcher
 
-    def __init__(self) -> None:
-        from weasyprint.urls import URLFetcher
+    class LocalOnlyFetcher(URLFetcher):
+        refused: list[str]
 
-        self.inner = URLFetcher(allowed_protocols={"data", "file"}, allow_redirects=False)
-        self.refused: list[str] = []
+        def fetch(self, url: str, headers: dict | None = None):
+            parts = urlsplit(url)
+            if parts.scheme == "data":
+                return super().fetch(url, headers)
+            if parts.scheme == "file":
+                path = Path(unquote(parts.path)).resolve()
+                if path.is_relative_to(STATIC.resolve()) and path.is_file():
+                    return super().fetch(url, headers)
+            self.refused.append(url)
+            log.warning("report renderer refused %s", url)
+            raise ValueError(f"reports fetch nothing from outside the app: {url}")
 
-    def fetch(self, url: str, headers: dict | None = None):
-        parts = urlsplit(url)
-        if parts.scheme == "data":
-            return self.inner.fetch(url, headers)
-        if parts.scheme == "file":
-            path = Path(unquote(parts.path)).resolve()
-            if path.is_relative_to(STATIC.resolve()) and path.is_file():
-                return self.inner.fetch(url, headers)
-        self.refused.append(url)
-        log.warning("report renderer refused %s", url)
-        raise ValueError(f"reports fetch nothing from outside the app: {url}")
-
-    def __call__(self, url: str, *args, **kwargs):       # the older callable interface
-        return self.fetch(url)
+    fetcher = LocalOnlyFetcher(allowed_protocols={"data", "file"}, allow_redirects=False)
+    fetcher.refused = []
+    return fetcher
 
 
 def render_pdf(html: str) -> bytes:
     """The HTML as PDF (WeasyPrint, print media, local resources only)."""
     from weasyprint import HTML
 
-    fetcher = LocalOnlyFetcher()
+    fetcher = local_only_fetcher()
     return HTML(string=html, base_url=STATIC.as_uri() + "/", url_fetcher=fetcher).write_pdf()
 
 

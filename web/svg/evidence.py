@@ -74,7 +74,7 @@ def evidence_parts(evidence: Iterable[dict[str, Any]], ties: Iterable[dict[str, 
     for item in evidence:
         if item.get("truncated"):
             continue
-        if "type" in item:
+        if item.get("type"):
             edges.append(item)
             continue
         key = str(item.get("id") or item.get("key"))
