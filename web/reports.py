@@ -74,20 +74,9 @@ def render_report_html(report: dict[str, Any], timezone: str = "Asia/Shanghai") 
     words = VOCABULARY.get(lang, {})
     return ENV.get_template("reports/report.html").render(
         report=report, t=Translator(lang), css=_css_uri(), pictures=pictures,
-        overview=overview, when=lambda value: _when(_parse(value), timezone),
+        overview=overview, when=lambda value: _when(value, timezone),
         word=lambda value: words.get(str(value), str(value)),
         tie_name=lambda kind: tie_name(kind, lang))
-
-
-def _parse(value: Any) -> Any:
-    import datetime as dt
-
-    if isinstance(value, str) and len(value) > 10 and value[4] == "-" and "T" in value:
-        try:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    return value
 
 
 def local_only_fetcher():
