@@ -336,8 +336,8 @@ def _run(connection: Connection, work) -> dict[str, Any]:
 def _lock(tx, case_id: str, scope: Scope, expected_version: int | None) -> dict[str, Any]:
     row = tx.run(LOCK_CASE, case_id=case_id, **scope.parameters()).single()
     if row is None:
-        raise CaseNotFound(f"no case {case_id!r}: list cases with `lianjian cases list` or "
-                           "on the cases page")
+        raise CaseNotFound(f"no case {case_id!r}: see the cases page (/cases) for the "
+                           "numbers of your jurisdiction")
     case = dict(row)
     if expected_version is not None and case["version"] != expected_version:
         raise StaleCase(f"case {case_id} changed since you read it (version "
