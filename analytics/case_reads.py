@@ -136,12 +136,21 @@ def get_case(connection: Connection, case_id: str, scope: Scope) -> dict[str, An
         alert["status_zh"] = STATUSES.get(alert["status"], {}).get("zh")
         alert["outcome_zh"] = OUTCOMES[alert["outcome"]]["zh"] if alert.get("outcome") \
             else None
+    notes = [_complete(plain(row["note"]), "CaseNote")
+             for row in connection.read(CASE_NOTES, **parameters)]
+    history = [_complete(plain(row["event"]), "CaseEvent")
+               for row in connection.read(CASE_EVENTS, **parameters)]
     return {"case": case, "alerts": alert_rows, "alerts_withheld": alerts["withheld"],
             "entities": shown_entities, "entities_withheld": entities["withheld"],
             "maps": [plain(row["map"]) for row in connection.read(CASE_MAPS, **parameters)],
-            "notes": [plain(row["note"]) for row in connection.read(CASE_NOTES, **parameters)],
-            "history": [plain(row["event"]) for row in
-                        connection.read(CASE_EVENTS, **parameters)]}
+            "notes": notes, "history": history}
+
+
+def _complete(record: dict[str, Any], label: str) -> dict[str, Any]:
+    """Every property of the model's ``label`` present (None when not set)."""
+    for name in load_model().node(label).properties:
+        record.setdefault(name, None)
+    return record
 
 
 def case_alert_ids(case: dict[str, Any]) -> list[str]:

@@ -58,6 +58,16 @@ def prepare(connection, data: Path, keep: bool) -> None:
     print(f"scan: {scan.new_alerts} new alerts in {time.perf_counter() - began:.1f} s")
 
 
+def _pages(pdf: bytes) -> str:
+    """The page count pdfinfo reads (poppler-utils), or '?' without it."""
+    try:
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return next((line.split()[-1] for line in info.stdout.decode().splitlines()
+                 if line.startswith("Pages:")), "?")
+
+
 def twenty_alerts(connection) -> list[str]:
     alerts = sorted(read_alerts(connection), key=lambda alert: alert["alert_id"])
     chosen: list[str] = []
@@ -103,11 +113,11 @@ def main() -> None:
             record_export(connection, pdf, format="pdf", subject=case_id, kind="case",
                           exporter=ACTOR, audit_head=report["audit_head"])
             done = time.perf_counter()
-            pages = pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page")
+            pages = _pages(pdf)
             totals.append(done - began)
             print(f"pdf run {run + 1}: {done - began:.2f} s (data {built - began:.2f} s, "
                   f"render {rendered - built:.2f} s, record {done - rendered:.2f} s), "
-                  f"{len(pdf):,} bytes, ~{pages} pages, {report['fact_rows']} facts")
+                  f"{len(pdf):,} bytes, {pages} pages, {report['fact_rows']} facts")
         began = time.perf_counter()
         report = build_report(connection, scope=everything, exporter=exporter, case_id=case_id)
         html = render_report_html(report).encode("utf-8")
