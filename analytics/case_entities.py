@@ -73,19 +73,28 @@ def find_entities(connection: Connection, keys: list[str], scope: Scope
     """``{key as given: {element_id, label, key, name, properties}}`` for every key that
     names an entity in scope; a key outside the scope is simply absent, like a missing one.
     """
-    found: dict[str, dict[str, Any]] = {}
+    wanted = list(dict.fromkeys(str(key).strip() for key in keys if str(key).strip()))
+    forms = {key: candidate_keys(key) for key in wanted}
+    if not wanted:
+        return {}
     model = load_model()
-    for key in dict.fromkeys(str(key).strip() for key in keys if str(key).strip()):
-        rows = connection.read(FIND, keys=candidate_keys(key), labels=list(CASE_LABELS),
-                               **scope.parameters())
-        if rows:
-            row = rows[0]
-            node = model.node(row["label"])
-            properties = plain(row["properties"])
-            found[key] = {"element_id": row["element_id"], "label": row["label"],
-                          "key": str(properties.get(node.key)),
-                          "name": properties.get(node.caption) or properties.get("name"),
-                          "properties": properties}
+    by_key: dict[str, dict[str, Any]] = {}
+    rows = connection.read(FIND, keys=sorted({form for group in forms.values()
+                                              for form in group}),
+                           labels=list(CASE_LABELS), **scope.parameters())
+    for row in rows:              # one query for every key: a report asks for hundreds
+        node = model.node(row["label"])
+        properties = plain(row["properties"])
+        key = str(properties.get(node.key))
+        by_key.setdefault(key, {"element_id": row["element_id"], "label": row["label"],
+                                "key": key,
+                                "name": properties.get(node.caption) or properties.get("name"),
+                                "properties": properties})
+    found: dict[str, dict[str, Any]] = {}
+    for key in wanted:
+        match = next((by_key[form] for form in forms[key] if form in by_key), None)
+        if match is not None:
+            found[key] = match
     return found
 
 

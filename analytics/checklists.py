@@ -58,16 +58,19 @@ class ChecklistError(WorkflowError):
     """A tick that cannot be recorded as given (unknown item, note too long)."""
 
 
-def checklist_of(rule_id: str) -> tuple[ChecklistItem, ...]:
-    """The rule's verification points (empty for a rule without a checklist)."""
-    from analytics.rules import load_rules
+def checklist_of(rule_id: str, rules: dict | None = None) -> tuple[ChecklistItem, ...]:
+    """The rule's verification points (empty for a rule without a checklist); ``rules``
+    (``load_rules()``) saves reading the rule files again when a caller has them."""
+    if rules is None:
+        from analytics.rules import load_rules
 
-    rule = load_rules().get(rule_id)
+        rules = load_rules()
+    rule = rules.get(rule_id)
     return rule.checklist if rule else ()
 
 
-def get_checklist(connection: Connection, alert_id: str, scope: Scope
-                  ) -> dict[str, Any] | None:
+def get_checklist(connection: Connection, alert_id: str, scope: Scope,
+                  rules: dict | None = None) -> dict[str, Any] | None:
     """The alert's checklist with every answer, or None (missing or out of scope).
 
     Returns ``{alert_id, rule_id, done, total, items}``; each item ``{id, zh, en, checked,
@@ -83,7 +86,7 @@ def get_checklist(connection: Connection, alert_id: str, scope: Scope
     entries = plain(rows[0]["entries"])
     items = []
     known = set()
-    for item in checklist_of(rule_id):
+    for item in checklist_of(rule_id, rules):
         known.add(item.id)
         history = [entry for entry in entries if entry["item_id"] == item.id]
         last = history[-1] if history else {}

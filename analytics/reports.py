@@ -132,7 +132,10 @@ def build_report(connection: Connection, *, scope: Scope, exporter: dict[str, st
         report["maps"] = [saved for saved in report["maps"] if saved]
     else:
         alert_ids = [alert_id]
-    report["alerts"] = [_alert(connection, one, scope) for one in alert_ids]
+    from analytics.rules import load_rules
+
+    rules = load_rules()          # once: each read parses every rule file
+    report["alerts"] = [_alert(connection, one, scope, rules) for one in alert_ids]
     report["alerts"] = [alert for alert in report["alerts"] if alert]
     if alert_id is not None:
         if not report["alerts"]:
@@ -171,18 +174,16 @@ def _complete(report: dict[str, Any]) -> None:
                 fact.setdefault(name, None)
 
 
-def _alert(connection: Connection, alert_id: str, scope: Scope) -> dict[str, Any] | None:
-    from analytics.rules import load_rules
-
+def _alert(connection: Connection, alert_id: str, scope: Scope, rules: dict
+           ) -> dict[str, Any] | None:
     shown = get_alert(connection, alert_id, scope)
     if shown is None:
         return None
     alert = shown["alert"]
-    rule = load_rules().get(alert["rule_id"])
+    rule = rules.get(alert["rule_id"])
     _add_load_runs(connection, alert["alert_id"], shown["evidence"])
-    nodes = [{"element_id": None, "key": item.get("id")} for item in shown["evidence"]
-             if "type" not in item]
-    found = find_entities(connection, [node["key"] for node in nodes if node["key"]], scope)
+    found = find_entities(connection, [item["id"] for item in shown["evidence"]
+                                       if "type" not in item and item.get("id")], scope)
     for item in shown["evidence"]:        # amounts of contracts, payments and transfers
         if "type" not in item and item.get("id") in found:
             item["amount"] = found[item["id"]]["properties"].get("amount")
@@ -192,7 +193,7 @@ def _alert(connection: Connection, alert_id: str, scope: Scope) -> dict[str, Any
                      "description_zh": rule.description_zh if rule else None,
                      "description_en": rule.description_en if rule else None,
                      "severity": rule.severity if rule else None},
-            "checklist": get_checklist(connection, alert["alert_id"], scope),
+            "checklist": get_checklist(connection, alert["alert_id"], scope, rules),
             "history": shown["history"], "evidence_changes": shown["evidence_changes"],
             "legacy_log": shown["legacy_log"],
             "ties": ties_among(connection, list(found.values()))}

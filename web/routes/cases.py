@@ -22,6 +22,7 @@ from analytics.case_reads import CASE_STATUSES
 from analytics.cases import (CONCLUSIONS, CaseError, CaseNotFound, add_items, add_note,
                              assign, get_case, list_cases, open_case, remove_item, set_status)
 from analytics.checklists import get_checklist, tick
+from analytics.rules import load_rules
 from analytics.saved_maps import list_maps
 from analytics.workflow import AlertNotFound
 from web.context import RequestContext, require
@@ -58,10 +59,11 @@ def local_path(target: str | None, default: str) -> str:
     return default
 
 
-def checklist_view(ctx: RequestContext, alert_id: str, back: str) -> dict | None:
+def checklist_view(ctx: RequestContext, alert_id: str, back: str,
+                   rules: dict | None = None) -> dict | None:
     """What ``partials/checklist.html`` needs for one alert (None: missing or out of scope):
-    ``{checklist, can_tick, back}``."""
-    checklist = get_checklist(ctx.connection, alert_id, ctx.scope)
+    ``{checklist, can_tick, back}``. ``rules`` (``load_rules()``) when showing several."""
+    checklist = get_checklist(ctx.connection, alert_id, ctx.scope, rules)
     if checklist is None:
         return None
     return {"checklist": checklist, "can_tick": ctx.can("alerts.work"), "back": back}
@@ -132,8 +134,9 @@ def case_page(ctx: RequestContext, case: dict, status_code: int = 200,
               message: str | None = None) -> Response:
     case_id = case["case"]["case_id"]
     back = f"/cases/{case_id}"
+    rules = load_rules()
     checklists = {alert["alert_id"]: checklist_view(ctx, alert["alert_id"],
-                                                    f"{back}#alert-{index}")
+                                                    f"{back}#alert-{index}", rules)
                   for index, alert in enumerate(case["alerts"], 1)}
     done = ctx.request.query_params.get("done")
     return render(ctx, "cases/case.html", status_code=status_code, case=case,
