@@ -78,7 +78,7 @@ ACTIONS = {
     "cases.list": "a list of cases read",
     "checklist.tick": "核查要点: a verification point of an alert ticked, unticked or annotated",
     "map.save": "a relationship map saved (title, entities on it)",
-    "report.export": "an evidence report exported (case or alert, format, SHA-256 of the file)",
+    "report.export": "an evidence report exported (case or alert, format, file SHA-256)",
     "report.verify": "a file checked against the exported reports (its SHA-256, the answer)",
     "rule.trial": "a rule tried with other parameters (dry run, nothing written)",
     "quality.read": "the rule-quality figures read",

@@ -63,8 +63,9 @@ def test_out_of_scope_cases_alerts_and_entities_read_as_missing(db, county):
 
 def test_items_a_reader_may_not_see_are_withheld_and_counted(db, county):
     u1_alert, u2_alert = (alert_of(county, "relative_supplier", unit) for unit in ("U1", "U2"))
-    case_id = open_case(db, actor="chief", title="跨单位线索", unit_id="U1", scope=county["all"],
-                        alert_ids=[u1_alert, u2_alert], owner="li")["case_id"]
+    case_id = open_case(db, actor="chief", title="跨单位线索", unit_id="U1",
+                        scope=county["all"], alert_ids=[u1_alert, u2_alert],
+                        owner="li")["case_id"]
     seen = get_case(db, case_id, county["u1"])
     assert [a["alert_id"] for a in seen["alerts"]] == [u1_alert]
     assert seen["alerts_withheld"] == 1
