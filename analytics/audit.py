@@ -76,7 +76,7 @@ ACTIONS = {
     "case.note": "a note added to a case",
     "case.read": "a case shown with its items and history",
     "cases.list": "a list of cases read",
-    "checklist.tick": "核查要点: a verification point of an alert ticked, unticked or annotated",
+    "checklist.tick": "核查要点: a verification point of an alert ticked, unticked, annotated",
     "map.save": "a relationship map saved (title, entities on it)",
     "report.export": "an evidence report exported (case or alert, format, file SHA-256)",
     "report.verify": "a file checked against the exported reports (its SHA-256, the answer)",
