@@ -68,6 +68,20 @@ ACTIONS = {
     "user.passwd.throttled": "a password change refused by the throttle",
     "token.create": "an API token issued",
     "token.revoke": "an API token revoked",
+    "case.open": "立案: a case opened (number, title, unit, owner, first items)",
+    "case.add": "an alert, entity or saved map added to a case",
+    "case.remove": "an alert, entity, saved map or note taken out of a case",
+    "case.assign": "a case's owner or members set",
+    "case.status": "a case's status changed (closing gives a conclusion)",
+    "case.note": "a note added to a case",
+    "case.read": "a case shown with its items and history",
+    "cases.list": "a list of cases read",
+    "checklist.tick": "核查要点: a verification point of an alert ticked, unticked, annotated",
+    "map.save": "a relationship map saved (title, entities on it)",
+    "report.export": "an evidence report exported (case or alert, format, file SHA-256)",
+    "report.verify": "a file checked against the exported reports (its SHA-256, the answer)",
+    "rule.trial": "a rule tried with other parameters (dry run, nothing written)",
+    "quality.read": "the rule-quality figures read",
 }
 
 LOCK_HEAD = """

@@ -29,6 +29,7 @@ scope reads exactly like a missing one.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -89,6 +90,14 @@ RETURN alert.alert_id AS alert_id, coalesce(alert.status, 'new') AS status,
 FORMER_ID = """
 MATCH (alert:Alert) WHERE $alert_id IN alert.former_ids
 RETURN alert.alert_id AS alert_id LIMIT 1
+"""
+
+# A case number (analytics.cases) named by a merged outcome must be a case the actor sees.
+CASE_NUMBER = re.compile(r"^AJ-\d{4}-\d{4,}$")
+CASE_IN_SCOPE = """
+MATCH (case:Case {case_id: $case_id})
+WHERE $scope_units IS NULL OR case.unit_id IN $scope_units
+RETURN case.case_id AS case_id
 """
 
 WRITE_TRANSITION = """
@@ -264,6 +273,10 @@ def _transition(connection: Connection, alert_id: str, action: str, actor: str, 
                                 "`lianjian alerts list`")
         current = row["status"]
         _check(row["alert_id"], action, current, expected_status)
+        if merged_into and CASE_NUMBER.match(merged_into) and not tx.run(
+                CASE_IN_SCOPE, case_id=merged_into, **scope.parameters()).single():
+            raise WorkflowError(f"no case {merged_into}: give the number of a case you "
+                                "can open (AJ-<year>-<serial>)")
         now = dt.datetime.now(dt.timezone.utc)
         alert_changes, event_fields = fields(row, now)
         to_status = TRANSITIONS[action][1] or current

@@ -12,7 +12,8 @@ import sys
 import typer
 
 from graph.errors import LianjianError
-from lianjian.commands import analytics, audit, db, explore, generate, ingest, serve, users
+from lianjian.commands import (analytics, audit, db, explore, generate, ingest, report, serve,
+                               users)
 
 app = typer.Typer(
     help="Lianjian 廉鉴 — investigation workbench for the supervision of public power.",
@@ -34,6 +35,7 @@ app.add_typer(users.app, name="users")
 app.command("demo-users")(users.demo_users)
 app.command()(serve.serve)
 app.add_typer(audit.app, name="audit")
+app.add_typer(report.app, name="report")
 for command in (explore.paths, explore.profile, explore.portrait, explore.timeline):
     app.command()(command)
 

@@ -17,10 +17,12 @@ from typer.testing import CliRunner
 from lianjian.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("neo4j", "pandas", "networkx", "sklearn", "numpy", "synthetic", "analytics.paths")
+HEAVY = ("neo4j", "pandas", "networkx", "sklearn", "numpy", "synthetic", "analytics.paths",
+         "weasyprint")
 COMMANDS = [[], ["db"], ["db", "start"], ["load"], ["generate"], ["scan"], ["rules", "list"],
             ["alerts", "export"], ["evaluate"], ["paths"], ["profile"], ["portrait"],
-            ["timeline"], ["import"], ["map", "suggest"], ["schedule"]]
+            ["timeline"], ["import"], ["map", "suggest"], ["schedule"], ["report", "export"],
+            ["report", "verify"]]
 
 HELP_SCRIPT = """
 import sys

@@ -24,6 +24,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alerts.assign": frozenset({SUPERVISOR}),                  # 分办
     "alerts.approve": frozenset({SUPERVISOR}),                 # approve 处置
     "notebooks.run": frozenset({ANALYST}),
+    "cases.read": frozenset({SUPERVISOR, INVESTIGATOR}),      # cases of the jurisdiction
+    "cases.work": frozenset({SUPERVISOR, INVESTIGATOR}),      # open; act on cases one owns
+                                                              # or is a member of
+    "cases.manage": frozenset({SUPERVISOR}),                  # act on any case in scope
+    "reports.export": frozenset({SUPERVISOR, INVESTIGATOR}),  # evidence reports (HTML, PDF)
+    "reports.verify": frozenset({SUPERVISOR, INVESTIGATOR, AUDITOR}),
+    "quality.read": frozenset({SUPERVISOR, ANALYST}),         # rule quality
+    "rules.trial": frozenset({SUPERVISOR, ANALYST}),          # dry run with other values
     "audit.read": frozenset({AUDITOR}),
     "users.manage": frozenset({ADMIN}),
     "tokens.own": frozenset({ADMIN, SUPERVISOR, INVESTIGATOR, ANALYST, AUDITOR}),
@@ -34,7 +42,7 @@ def permissions_of(roles: Iterable[str]) -> frozenset[str]:
     """Every permission any of ``roles`` holds.
 
     >>> sorted(permissions_of(["auditor"]))
-    ['audit.read', 'tokens.own']
+    ['audit.read', 'reports.verify', 'tokens.own']
     """
     roles = set(roles)
     return frozenset(name for name, holders in PERMISSIONS.items() if holders & roles)
@@ -53,9 +61,12 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", None, "/"),
     NavItem("search", "data.read"),
     NavItem("alerts", "alerts.read"),
+    NavItem("cases", "cases.read", "/cases"),
     NavItem("profiles", "data.read"),
     NavItem("portraits", "data.read"),
+    NavItem("quality", "quality.read", "/quality"),
     NavItem("audit", "audit.read"),
+    NavItem("verify", "reports.verify", "/reports/verify"),
     NavItem("users", "users.manage", "/users"),
     NavItem("api", "tokens.own", "/docs"),
 )

@@ -23,9 +23,16 @@ def _when(value: Any, zone: str = "Asia/Shanghai") -> str:
 
     >>> _when(dt.datetime(2024, 6, 3, 1, 12, tzinfo=dt.timezone.utc)), _when(None)
     ('2024-06-03 09:12', '')
+    >>> _when("2024-06-03T01:12:30.5+00:00"), _when("2024-06-03")
+    ('2024-06-03 09:12', '2024-06-03')
     """
     if value is None:
         return ""
+    if isinstance(value, str) and len(value) > 16 and value[10:11] == "T":
+        try:   # ISO text from plain data (analytics.rules.hits.plain)
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         if value.tzinfo:
             value = value.astimezone(ZoneInfo(zone))

@@ -32,15 +32,15 @@ import yaml
 
 from graph.errors import LianjianError
 
-__all__ = ["Parameter", "Rule", "RuleError", "load_rule", "parse_anchor", "RESERVED_PARAMETERS",
-           "SEVERITIES"]
+__all__ = ["Parameter", "Rule", "RuleError", "ChecklistItem", "load_rule", "parse_anchor",
+           "RESERVED_PARAMETERS", "SEVERITIES"]
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # Supplied by the scan, never declared by a rule: the units a scan is limited to (or null).
 RESERVED_PARAMETERS = {"unit_ids": "Units (with sub-units) the scan is limited to; null = all"}
 REQUIRED_FIELDS = ("id", "name_en", "name_zh", "description_en", "description_zh", "severity",
                    "risk_points", "granularity", "cypher", "explanation_en", "explanation_zh")
-OPTIONAL_FIELDS = ("parameters", "scope", "anchor")
+OPTIONAL_FIELDS = ("parameters", "scope", "anchor", "checklist")
 TEMPLATE_FIELDS = ("explanation_en", "explanation_zh")
 PARAMETER_TYPES: dict[str, type | tuple[type, ...]] = {
     "int": int, "float": (int, float), "str": str, "list": list}
@@ -50,6 +50,18 @@ CYPHER_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 class RuleError(LianjianError):
     """A rule file is missing a field, has a value of the wrong type, or invalid Cypher."""
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One verification point (核查要点) an investigator checks before deciding an alert."""
+
+    id: str
+    zh: str
+    en: str
+
+    def text(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,7 @@ class Rule:
     scope: str = ""
     path: Path | None = None
     anchor: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
+    checklist: tuple[ChecklistItem, ...] = ()
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -185,7 +198,8 @@ def load_rule(path: Path) -> Rule:
                 explanation_zh=_template(raw["explanation_zh"]), parameters=parameters,
                 scope=(raw.get("scope") or "").strip(), path=path,
                 anchor=parse_anchor(path, raw.get("anchor"), raw["cypher"],
-                                    raw["explanation_en"]))
+                                    raw["explanation_en"]),
+                checklist=parse_checklist(path, raw.get("checklist")))
     _check_cypher_parameters(path, rule)
     return rule
 
@@ -267,6 +281,33 @@ def _parameter(path: Path, name: str, spec: Any) -> Parameter:
         raise RuleError(f"{where}.default: {error}") from None
     return Parameter(name, spec["type"], default, parameter.description, parameter.minimum,
                      parameter.maximum)
+
+
+def parse_checklist(path: Path, raw: Any) -> tuple[ChecklistItem, ...]:
+    """The ``checklist`` field: a list of ``{id, zh, en}``, ids lower_snake_case and unique.
+
+    The ids are what investigators' ticks are stored under, so a renamed id would orphan
+    the answers already given: rename only with the answers migrated.
+    """
+    if raw is None:
+        return ()
+    where = f"{path}: field checklist"
+    if not isinstance(raw, list) or not raw:
+        raise RuleError(f"{where} must be a non-empty list of {{id, zh, en}} items")
+    items, seen = [], set()
+    for number, item in enumerate(raw, 1):
+        if not isinstance(item, dict) or set(item) != {"id", "zh", "en"}:
+            raise RuleError(f"{where} item {number} must have exactly id, zh and en")
+        if not isinstance(item["id"], str) or not RULE_ID.match(item["id"]):
+            raise RuleError(f"{where} item {number}: id {item['id']!r} must be lower_snake_case")
+        if item["id"] in seen:
+            raise RuleError(f"{where} item {number}: id {item['id']!r} is given twice")
+        for language in ("zh", "en"):
+            if not isinstance(item[language], str) or not item[language].strip():
+                raise RuleError(f"{where} item {item['id']}: {language} must be a text")
+        seen.add(item["id"])
+        items.append(ChecklistItem(item["id"], item["zh"].strip(), item["en"].strip()))
+    return tuple(items)
 
 
 ANCHOR_TERM = re.compile(r"^(facts\.[A-Za-z_][A-Za-z0-9_]*|[a-z_][a-z0-9_]*(\|[a-z_][a-z0-9_]*)*)$")

@@ -331,7 +331,8 @@ def test_tokens_are_created_from_a_session_and_listed_without_secrets(live, clie
 def test_roles_decide_what_the_api_gives(live, client):
     make_user(live.connection, "auditor", ("auditor",))
     client.login("auditor")
-    assert client.get("/api/v1/me").json()["permissions"] == ["audit.read", "tokens.own"]
+    assert client.get("/api/v1/me").json()["permissions"] == ["audit.read", "reports.verify",
+                                                               "tokens.own"]
     denied = client.get("/api/v1/scans")
     assert denied.status_code == 403 and denied.json() == {"error": "您的角色无权访问此页面。"}
 
