@@ -48,14 +48,14 @@ class NavItem:
         self.key, self.permission, self.path = key, permission, path
 
 
-# In menu order. The data pages come with the next round of issue 11.
+# In menu order.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", None, "/"),
-    NavItem("search", "data.read"),
-    NavItem("alerts", "alerts.read"),
-    NavItem("profiles", "data.read"),
-    NavItem("portraits", "data.read"),
-    NavItem("audit", "audit.read"),
+    NavItem("search", "data.read", "/search"),
+    NavItem("alerts", "alerts.read", "/alerts"),
+    NavItem("profiles", "data.read", "/profiles"),
+    NavItem("portraits", "data.read", "/portraits"),
+    NavItem("audit", "audit.read", "/audit"),
     NavItem("users", "users.manage", "/users"),
     NavItem("api", "tokens.own", "/docs"),
 )

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from web.permissions import NAVIGATION
+from web.view_helpers import GLOBALS
 
 __all__ = ["environment", "render"]
 
@@ -23,9 +24,16 @@ def _when(value: Any, zone: str = "Asia/Shanghai") -> str:
 
     >>> _when(dt.datetime(2024, 6, 3, 1, 12, tzinfo=dt.timezone.utc)), _when(None)
     ('2024-06-03 09:12', '')
+    >>> _when("2024-06-03T01:12:00.515367000+00:00"), _when("2024-06-03")
+    ('2024-06-03 09:12', '2024-06-03')
     """
     if value is None:
         return ""
+    if isinstance(value, str) and "T" in value:   # ISO text from the analytics API
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         if value.tzinfo:
             value = value.astimezone(ZoneInfo(zone))
@@ -44,6 +52,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
     env.globals["navigation"] = NAVIGATION
+    env.globals.update(GLOBALS)   # the data pages' helpers (web/view_helpers.py)
     return env
 
 

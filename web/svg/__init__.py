@@ -1,0 +1,5 @@
+"""Pictures made on the server as SVG: the same bytes go into a page and into a PDF report.
+
+``charts`` draws bars, stacked bars, monthly trends, shares and spans of time; every text and
+attribute value passes through ``markupsafe.escape``, so names from data stay text.
+"""
