@@ -24,7 +24,6 @@ import math
 from dataclasses import asdict, dataclass, field
 
 from fastapi import Query
-from starlette.exceptions import HTTPException
 
 from analytics.alerts import SORTS
 from analytics.api import get_alert, list_alerts
@@ -34,7 +33,7 @@ from analytics.workflow import (OUTCOMES, STATUSES, AlertNotFound, IllegalTransi
                                 StaleTransition, WorkflowError, add_note, assign, assign_many,
                                 dispose, reopen, start_verification)
 from web.context import Forbidden, RequestContext
-from web.reads import not_found
+from web.reads import BadRequest, not_found
 from web.view_helpers import status_name
 
 __all__ = ["QueueFilters", "queue_filters", "read_queue", "read_alert", "allowed_actions",
@@ -99,7 +98,7 @@ class QueueFilters:
 def _check(values: list[str], known, what: str) -> list[str]:
     unknown = sorted(set(values) - set(known))
     if unknown:
-        raise HTTPException(400, f"{what}: {', '.join(unknown)} — {', '.join(known)}")
+        raise BadRequest(f"{what}: {', '.join(unknown)} — use {', '.join(known)}")
     return values
 
 
@@ -121,7 +120,7 @@ def queue_filters(
         page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE)) -> QueueFilters:
     """The queue's filters from the query string, checked (a bad value is one 400 line)."""
     if sort not in SORT_CHOICES:
-        raise HTTPException(400, f"sort: {sort} — {', '.join(SORT_CHOICES)}")
+        raise BadRequest(f"sort: {sort} — use {', '.join(SORT_CHOICES)}")
     return QueueFilters(
         rule=[r for r in rule if r], severity=_check([s for s in severity if s], SEVERITIES,
                                                      "severity"),
@@ -133,8 +132,7 @@ def queue_filters(
 
 
 def subtree(units: list[dict], unit_id: str) -> list[str]:
-    """``unit_id`` and the units below it among ``units`` (the jurisdiction's); a unit
-    outside it stays as given and matches nothing in scope.
+    """``unit_id`` and the units below it among ``units`` (the jurisdiction's).
 
     >>> subtree([{"unit_id": "A", "parent_unit_id": None}, {"unit_id": "B",
     ...          "parent_unit_id": "A"}, {"unit_id": "C", "parent_unit_id": None}], "A")
@@ -161,14 +159,19 @@ def read_queue(ctx: RequestContext, filters: QueueFilters, *, visit: bool,
     if filters.unit:
         units = units if units is not None else units_in_scope(ctx.connection, ctx.scope)
         unit_ids = subtree(units, filters.unit)
-    result = list_alerts(
-        ctx.connection, scope=ctx.scope, statuses=filters.status or None,
-        rule_ids=filters.rule or None, unit_ids=unit_ids, severities=filters.severity or None,
-        outcomes=filters.outcome or None,
-        assignee=username if filters.assignee == "me" else filters.assignee,
-        overdue=filters.overdue, since=previous if filters.new else None, sort=filters.sort,
-        page=filters.page, page_size=filters.page_size,
-        matching={"1": True, "0": False}.get(filters.matching))
+    if unit_ids is not None and not any(u["unit_id"] == filters.unit for u in units):
+        # A unit outside the jurisdiction (or none at all): no alert, like a quiet unit.
+        result = {"items": [], "total": 0, "page": filters.page,
+                  "page_size": filters.page_size}
+    else:
+        result = list_alerts(
+            ctx.connection, scope=ctx.scope, statuses=filters.status or None,
+            rule_ids=filters.rule or None, unit_ids=unit_ids,
+            severities=filters.severity or None, outcomes=filters.outcome or None,
+            assignee=username if filters.assignee == "me" else filters.assignee,
+            overdue=filters.overdue, since=previous if filters.new else None,
+            sort=filters.sort, page=filters.page, page_size=filters.page_size,
+            matching={"1": True, "0": False}.get(filters.matching))
     result["pages"] = max(1, math.ceil(result["total"] / filters.page_size))
     result["new_since"] = previous
     ctx.audit("alerts.list", [item["alert_id"] for item in result["items"]],

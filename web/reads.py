@@ -19,11 +19,16 @@ from starlette.exceptions import HTTPException
 
 from analytics.queries import EntityNotFound
 from analytics.workflow import AlertNotFound
+from graph.errors import LianjianError
 
-__all__ = ["found", "not_found", "day", "page_links", "query_link", "entity_href",
+__all__ = ["BadRequest", "found", "not_found", "day", "page_links", "query_link", "entity_href",
            "profile_href", "portrait_href", "alert_href", "map_available"]
 
 T = TypeVar("T")
+
+
+class BadRequest(LianjianError):
+    """A parameter a user typed that cannot be used: 400 with this one line (page or JSON)."""
 
 
 def not_found() -> HTTPException:
@@ -64,7 +69,7 @@ def day(value: str | None, field: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+        raise BadRequest(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def query_link(path: str, params: dict[str, Any], **changes: Any) -> str:

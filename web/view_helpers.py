@@ -16,7 +16,7 @@ from graph.model import load_model
 from web.reads import alert_href, entity_href, page_links, portrait_href, profile_href, query_link
 
 __all__ = ["GLOBALS", "rule_name", "status_name", "outcome_name", "field_name", "money",
-           "money_short", "relation_name", "summary"]
+           "money_short", "relation_name", "coded", "summary"]
 
 
 def rule_name(t: Any, rule_id: str | None) -> str:
@@ -73,6 +73,29 @@ def relation_name(t: Any, relation: str | None) -> str:
     return "的".join(RELATION_ZH.get(part, part) for part in relation.split("'s "))
 
 
+# Facts and tie properties whose values are codes with a word in the catalog.
+CODED = {"holder_role": "company_role", "role": "company_role", "program": "program",
+         "method": "method", "category": "category", "level": "level"}
+
+
+def coded(t: Any, name: str, value: Any) -> Any:
+    """The catalog's word for a coded value of a fact or a tie (``holder_role: manager`` →
+    经理; a relation → its Chinese), anything else as it is.
+
+    >>> from web.i18n import Translator
+    >>> coded(Translator("zh"), "holder_role", "manager"), coded(Translator("zh"), "days", 3)
+    ('经理', 3)
+    """
+    if isinstance(value, str):
+        if name == "relation":
+            return relation_name(t, value)
+        if name in CODED:
+            return t.term(CODED[name], value)
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(coded(t, name, item)) for item in value)
+    return value
+
+
 def money(value: Any) -> str:
     """An amount in yuan with two decimals and separators.
 
@@ -118,7 +141,7 @@ def summary(t: Any, item: dict) -> str:
 
 GLOBALS = {"rule_name": rule_name, "status_name": status_name, "outcome_name": outcome_name,
            "field_name": field_name, "money": money, "money_short": money_short,
-           "relation_name": relation_name, "summary": summary,
+           "relation_name": relation_name, "coded": coded, "summary": summary,
            "entity_href": entity_href, "profile_href": profile_href,
            "portrait_href": portrait_href, "alert_href": alert_href,
            "query_link": query_link, "page_links": page_links}

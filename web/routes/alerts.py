@@ -22,7 +22,7 @@ from web import api_models as models
 from web.alert_work import (ACTIONS, SORT_CHOICES, ActionRefused, QueueFilters, act,
                             assign_selection, queue_filters, read_alert, read_queue)
 from web.context import RequestContext, require
-from web.reads import alert_href, map_available, query_link
+from web.reads import BadRequest, alert_href, map_available, query_link
 from web.routes.api import ERRORS
 from web.templating import render
 
@@ -74,8 +74,10 @@ def alert_page(ctx: RequestContext, alert_id: str, status_code: int = 200,
                message: str | None = None) -> Response:
     detail = read_alert(ctx, alert_id)
     done = ctx.request.query_params.get("done")
+    names = {item["id"]: item.get("name") for item in detail["evidence"]
+             if item.get("label") and item.get("id")}
     return render(ctx, "alerts/alert.html", status_code=status_code, d=detail,
-                  alert=detail["alert"], message=message,
+                  alert=detail["alert"], message=message, names=names,
                   done=done if done in DONE else None, outcomes=list(OUTCOMES),
                   map=map_available(ctx.request.app))
 
@@ -104,11 +106,18 @@ def alert_action(alert_id: str, action: str, assignee: str = Form(""),
 
 # ---- JSON twins ---------------------------------------------------------------------------
 
+def _refusal(refused: ActionRefused) -> Exception:
+    """A refusal as the API answers it: 400 with the line, or 409 when the alert changed."""
+    if refused.status_code == 409:
+        return HTTPException(409, refused.message)
+    return BadRequest(refused.message)
+
+
 def _api_act(ctx: RequestContext, alert_id: str, action: str, body) -> dict:
     try:
         return act(ctx, alert_id, action, body.model_dump())
     except ActionRefused as refused:
-        raise HTTPException(refused.status_code, refused.message) from None
+        raise _refusal(refused) from None
 
 
 STATE = {409: {"model": ERRORS[404]["model"],
@@ -135,7 +144,7 @@ def bulk_assign_api(body: models.BulkAssignBody,
     try:
         return assign_selection(ctx, body.alert_ids, body.assignee, body.deadline, body.note)
     except ActionRefused as refused:
-        raise HTTPException(refused.status_code, refused.message) from None
+        raise _refusal(refused) from None
 
 
 @router.get("/api/v1/alerts/{alert_id}", response_model=models.AlertDetail, responses=ERRORS,

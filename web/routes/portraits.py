@@ -46,7 +46,7 @@ def pictures(ctx: RequestContext, portrait: dict, unit_id: str) -> dict:
         [(rule_name(t, row["rule_id"]), [row["by_status"].get(s, 0) for s in statuses],
           query_link("/alerts", queue, rule=row["rule_id"])) for row in portrait["alerts_by_rule"]],
         [status_name(t, s) for s in statuses], title=t("portrait.by_rule"),
-        colors=STATUS_COLORS, empty=t("portrait.no_alerts"))
+        colors=STATUS_COLORS, empty=t("portrait.no_alerts"), width=1180)
     by_outcome = charts.bar_chart(
         [(outcome_name(t, row["outcome"]) if row["outcome"] != "pending"
           else t("portrait.pending"), row["count"],

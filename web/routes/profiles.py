@@ -44,14 +44,24 @@ def read_profile(ctx: RequestContext, id_number: str, as_of: str | None) -> dict
     return profile
 
 
-def risk_rows(profile: dict) -> list[dict]:
-    """Each risk item beside the alert it comes from (or as a named signal)."""
+def risk_rows(ctx: RequestContext, profile: dict) -> list[dict]:
+    """Each risk item beside the alert it comes from (or as a named signal), with why it
+    scores in the reader's language (the API's own ``reason`` stays, in English)."""
     alerts = {row["alert_id"]: row for row in profile["alerts"]}
-    return [{**item, "alert": alerts.get(item["source"]),
-             "signal": None if item["source"] in alerts else item["source"],
-             "detail": item["reason"].split(": ", 1)[1] if ": " in item["reason"]
-             and item["source"] not in alerts else None}
-            for item in profile["risk"]["items"]]
+    rows = []
+    for item in profile["risk"]["items"]:
+        alert = alerts.get(item["source"])
+        if alert is None:
+            why = item["reason"].split(": ", 1)[1] if ": " in item["reason"] else item["reason"]
+        elif alert.get("outcome") == "unfounded":
+            why = ctx.t("profile.why_unfounded")
+        elif alert.get("matching") is False:
+            why = ctx.t("profile.why_half", points=f"{item['points']:g}")
+        else:
+            why = ctx.t("profile.why_alert", points=f"{item['points']:g}")
+        rows.append({**item, "alert": alert, "why": why,
+                     "signal": None if alert else item["source"]})
+    return rows
 
 
 def posts_chart(ctx: RequestContext, profile: dict):
@@ -72,7 +82,7 @@ def profile_page(id_number: str, as_of: str = "",
                  ctx: RequestContext = Depends(READ)) -> Response:
     profile = read_profile(ctx, id_number, as_of)
     return render(ctx, "profiles/profile.html", p=profile, person=profile["person"],
-                  risk=risk_rows(profile), chart=posts_chart(ctx, profile), tables=TABLES,
+                  risk=risk_rows(ctx, profile), chart=posts_chart(ctx, profile), tables=TABLES,
                   map=map_available(ctx.request.app))
 
 

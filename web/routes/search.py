@@ -9,14 +9,13 @@ search_entities`` in the reader's scope (filtered inside each query), and one au
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from analytics.api import search_entities
 from analytics.search import SEARCHABLE
 from web.api_models import SearchResult
 from web.context import RequestContext, require
-from web.reads import entity_href, map_available, portrait_href, profile_href
+from web.reads import BadRequest, entity_href, map_available, portrait_href, profile_href
 from web.routes.api import ERRORS
 from web.templating import render
 
@@ -30,12 +29,12 @@ def run_search(ctx: RequestContext, text: str, label: str | None, limit: int = L
     """Search in the reader's scope and record ``search.run`` (text, type, keys shown)."""
     text = (text or "").strip()[:MAX_TEXT]
     if label and label not in SEARCHABLE:
-        raise HTTPException(400, ctx.t("search.unknown_type", type=label))
+        raise BadRequest(ctx.t("search.unknown_type", type=label))
     try:
         found = search_entities(ctx.connection, text, scope=ctx.scope,
                                 types=[label] if label else None, limit=limit)
     except ValueError:
-        raise HTTPException(400, ctx.t("search.empty")) from None
+        raise BadRequest(ctx.t("search.empty")) from None
     ctx.audit("search.run", [hit["key"] for hit in found["results"]],
               {"text": text, "type": label, "hits": len(found["results"])})
     return found

@@ -124,8 +124,11 @@ def _tip(text: str) -> str:
 
 
 def _svg(width: float, height: float, title: str, body: list[str], chart: str) -> Markup:
+    attributes = {"width": _f(width), "height": _f(height), "class": f"chart chart-{chart}",
+                  "role": "img", "aria-label": title, "font-family": FONT_FAMILY,
+                  "font-size": FONT_SIZE, "fill": INK}
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_f(width)} {_f(height)}"'
-            f'{_attrs({"class": f"chart chart-{chart}", "role": "img", "aria-label": title, "font-family": FONT_FAMILY, "font-size": FONT_SIZE, "fill": INK})}>')
+            f'{_attrs(attributes)}>')
     return Markup(head + _tip(title) + "".join(body) + "</svg>")
 
 
@@ -152,7 +155,7 @@ def _empty(title: str, message: str, width: float) -> Markup:
                                          fill=SOFT)], "empty")
 
 
-def bar_chart(items: Sequence[Item], *, title: str, width: float = 640,
+def bar_chart(items: Sequence[Item], *, title: str, width: float = 560,
               value_text: Callable[[float], str] = number, color: str = PALETTE[0],
               empty: str = "—") -> Markup:
     """Horizontal bars, one per item ``(label, value[, href])``, largest scale first given.
@@ -168,14 +171,14 @@ def bar_chart(items: Sequence[Item], *, title: str, width: float = 640,
     top = max(float(item[1] or 0) for item in items) or 1.0
     row, body = 24, []
     for index, item in enumerate(items):
-        label, value = item[0], float(item[1] or 0)
-        y = 8 + index * row
+        label, raw = item[0], item[1] or 0
+        y, value = 8 + index * row, float(raw)
         length = max(bar_room * value / top, 1.0 if value else 0.0)
-        shape = (_el("rect", _tip(f"{label}: {value_text(value)}"), x=_f(label_room),
+        shape = (_el("rect", _tip(f"{label}: {value_text(raw)}"), x=_f(label_room),
                      y=_f(y + 3), width=_f(length), height=row - 8, fill=color)
                  + _text(label_room - 6, y + row / 2 + 4, _fit(label, label_room - 6),
                          text_anchor="end")
-                 + _text(label_room + length + 5, y + row / 2 + 4, value_text(value),
+                 + _text(label_room + length + 5, y + row / 2 + 4, value_text(raw),
                          fill=SOFT))
         body.append(_linked(item[2] if len(item) > 2 else None, _el("g", shape)))
     height = 16 + len(items) * row
@@ -185,7 +188,7 @@ def bar_chart(items: Sequence[Item], *, title: str, width: float = 640,
 
 
 def stacked_bar_chart(rows: Sequence[Item], series: Sequence[str], *, title: str,
-                      width: float = 640, colors: Sequence[str] = PALETTE,
+                      width: float = 560, colors: Sequence[str] = PALETTE,
                       value_text: Callable[[float], str] = number,
                       empty: str = "—") -> Markup:
     """Horizontal bars split into ``series``: rows ``(label, [value per series][, href])``.
@@ -197,7 +200,7 @@ def stacked_bar_chart(rows: Sequence[Item], series: Sequence[str], *, title: str
         return _empty(title, empty, width)
     legend, legend_height = _legend(series, colors, 8, 16, width - 16)
     label_room = min(width * 0.38, max(text_width(row[0]) for row in rows) + 8)
-    totals = [sum(float(v or 0) for v in row[1]) for row in rows]
+    totals = [sum(v or 0 for v in row[1]) for row in rows]
     value_room = max(text_width(value_text(total)) for total in totals) + 10
     bar_room = width - label_room - value_room - 8
     top = max(totals) or 1.0
@@ -224,7 +227,7 @@ def stacked_bar_chart(rows: Sequence[Item], series: Sequence[str], *, title: str
 
 
 def trend_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *,
-                title: str, width: float = 640, height: float = 220,
+                title: str, width: float = 560, height: float = 220,
                 colors: Sequence[str] = PALETTE, empty: str = "—") -> Markup:
     """Lines over months (``YYYY-MM``), one per ``(name, values)``; y from zero.
 
@@ -265,7 +268,7 @@ def trend_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[floa
 
 
 def share_chart(categories: Sequence[str], rows: Sequence[tuple[str, Sequence[float]]], *,
-                title: str, width: float = 640, colors: Sequence[str] = PALETTE,
+                title: str, width: float = 560, colors: Sequence[str] = PALETTE,
                 value_texts: Sequence[Callable[[float], str]] | None = None,
                 empty: str = "—") -> Markup:
     """Shares of ``categories`` as 100 % bars, one per ``(row label, values)``, e.g. the
@@ -304,7 +307,7 @@ def share_chart(categories: Sequence[str], rows: Sequence[tuple[str, Sequence[fl
 
 
 def span_chart(spans: Sequence[tuple[str, Any, Any]], *, title: str, today: dt.date,
-               width: float = 640, color: str = PALETTE[0], open_color: str = PALETTE[3],
+               width: float = 560, color: str = PALETTE[0], open_color: str = PALETTE[3],
                empty: str = "—") -> Markup:
     """Periods on a time axis, one row per ``(label, start, end)`` (ISO dates or dates; no
     end = ongoing, drawn to ``today`` in the second colour; no start = drawn from the axis
