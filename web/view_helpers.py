@@ -75,7 +75,8 @@ def relation_name(t: Any, relation: str | None) -> str:
 
 # Facts and tie properties whose values are codes with a word in the catalog.
 CODED = {"holder_role": "company_role", "role": "company_role", "program": "program",
-         "method": "method", "category": "category", "level": "level"}
+         "method": "method", "category": "category", "level": "level", "kind": "unit_kind",
+         "gender": "gender"}
 
 
 def coded(t: Any, name: str, value: Any) -> Any:

@@ -70,9 +70,11 @@ class Warmer:
     def wait(self, timeout_s: float = 300.0) -> bool:
         """Wait for the warm-ups started so far (benchmarks, tests); True when all ended."""
         deadline = time.monotonic() + timeout_s
-        for thread in list(self._threads):
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(thread.is_alive() for thread in self._threads)
+        while True:     # a warm-up may start another (the start finds the first scope)
+            alive = [thread for thread in list(self._threads) if thread.is_alive()]
+            if not alive or time.monotonic() >= deadline:
+                return not alive
+            alive[0].join(max(0.0, deadline - time.monotonic()))
 
     def _start(self, work) -> None:
         thread = threading.Thread(target=self._guarded, args=(work,), daemon=True,

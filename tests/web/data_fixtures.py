@@ -1,6 +1,8 @@
 """A small county for the data pages: loaded by the real loader, scanned by the real rules, and
 served by the real app — once per test module (the tests of a module read it; those that act
-on alerts each take their own alert).
+on alerts each take their own alert). The app warms its query plans at start as
+``lianjian serve`` does, and the fixture waits for that, so tests do not each wait for
+Neo4j to plan the scoped queries.
 
 The county is the one of tests/analytics/explore_fixture.py: the county government C0 with
 the transport bureau U1 and the township U2 (its village V1) below it, and another county X9.
@@ -57,6 +59,7 @@ class County:
     url: str
     connection: Connection
     clients: dict[str, WebClient] = field(default_factory=dict)
+    app: object = None
 
     def client(self, username: str) -> WebClient:
         """A signed-in client of ``username`` (one per reader, made once)."""
@@ -92,9 +95,9 @@ def county_app(session_connection, neo4j_settings, tmp_path_factory):
     for username, (role, unit, name) in READERS.items():
         make_user(connection, username, (role,), unit, name)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(neo4j_settings, connection),
-                                           host="127.0.0.1", port=port, log_level="warning",
-                                           **UVICORN_OPTIONS))
+    app = create_app(neo4j_settings, connection, warm=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", **UVICORN_OPTIONS))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -102,7 +105,8 @@ def county_app(session_connection, neo4j_settings, tmp_path_factory):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the workbench did not start")
         time.sleep(0.02)
-    county = County(f"http://127.0.0.1:{port}", connection)
+    assert app.state.warmer.wait(600), "the warm-up of the query plans did not end"
+    county = County(f"http://127.0.0.1:{port}", connection, app=app)
     yield county
     for client in county.clients.values():
         client.close()

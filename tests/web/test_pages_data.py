@@ -267,3 +267,45 @@ def test_an_analyst_reads_but_has_no_workflow_actions(county_app):
     answer = analyst.post(f"/api/v1/alerts/{alert_id}/note", json={"note": "x"},
                           headers={"X-CSRF-Token": token})
     assert answer.status_code == 403
+
+
+# ---- API tokens, OpenAPI, warm-up ----------------------------------------------------------
+
+def test_an_api_token_reads_with_the_same_scope_and_audit(county_app):
+    from analytics.accounts import create_token
+
+    token = create_token(county_app.connection, "township", "script", 1)
+    headers = {"Authorization": f"Bearer {token.secret}"}
+    client = county_app.client("county")   # its cookies are not sent with a bearer token
+    seq = last_seq(county_app)
+    import httpx
+
+    with httpx.Client(base_url=county_app.url, headers=headers) as script:
+        assert script.get(f"/api/v1/profiles/{OFFICIAL}").status_code == 200
+        outside = script.get(f"/api/v1/profiles/{FORMER_CLERK}")
+        assert outside.status_code == 404 and outside.json() == {"error": "页面或对象不存在。"}
+        note = script.post(f"/api/v1/alerts/{county_app.alerts('shell_company')[0]['alert_id']}"
+                           "/note", json={"note": "脚本备注"})
+        assert note.status_code == 200, "a bearer token needs no CSRF token"
+    [read] = [e for e in events_since(county_app.connection, seq) if e["action"] == "profile.read"]
+    assert read["actor"] == "township" and read["parameters"]["via"] == "token"
+    assert client.get("/api/v1/me").json()["username"] == "county"
+
+
+def test_openapi_documents_the_data_api_with_the_error_schema(county_app):
+    schema = county_app.client("county").get("/openapi.json").json()
+    for path in ("/api/v1/search", "/api/v1/entities/{key}", "/api/v1/profiles/{id_number}",
+                 "/api/v1/portraits/{unit_id}", "/api/v1/alerts", "/api/v1/alerts/{alert_id}",
+                 "/api/v1/alerts/assign", "/api/v1/alerts/{alert_id}/dispose",
+                 "/api/v1/audit", "/api/v1/audit/verify"):
+        assert path in schema["paths"], path
+    profile = schema["paths"]["/api/v1/profiles/{id_number}"]["get"]
+    assert profile["responses"]["404"]["content"]["application/json"]["schema"]["$ref"] \
+        .endswith("/ErrorBody")
+    assert not [p for p in schema["paths"] if not p.startswith("/api/v1/")], "no pages"
+
+
+def test_the_query_plans_were_warmed_at_start(county_app):
+    warmed = county_app.app.state.warmer.seconds
+    assert warmed and all({"search", "integrity_profile", "unit_portrait"} <= set(reads)
+                          for reads in warmed.values())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
-from analytics.api import entity_card
+from analytics.api import entity_card, expand
 from web.api_models import EntityCard
 from web.context import RequestContext, require
 from web.reads import day, found, map_available, portrait_href, profile_href
@@ -22,19 +22,46 @@ from web.templating import render
 
 router = APIRouter()
 READ = require("data.read")
-TIES = 60
+TIES = 60          # ties read with the card, the most relevant of all types
+PER_TYPE = 20      # at most this many listed per tie type
 ALERTS = 50
 
 
-def read_entity(ctx: RequestContext, key: str, at: str | None, ties: int = TIES) -> dict:
-    """The card of ``key`` as the reader may see it (404 otherwise), audited."""
+def read_entity(ctx: RequestContext, key: str, at: str | None,
+                per_type: int = PER_TYPE) -> dict:
+    """The card of ``key`` as the reader may see it (404 otherwise), audited.
+
+    The card's ties are the most relevant of all types, so a bureau's 179 contracts would
+    crowd out its 32 officials: a type left with fewer than ``per_type`` ties while more
+    exist is read again on its own (``analytics.api.expand``), and each type is listed up to
+    ``per_type``; ``counts`` say how many of each were listed and how many were not.
+    """
     when = day(at, "at")
-    card = found(lambda: entity_card(ctx.connection, key, scope=ctx.scope, at=when, ties=ties,
+    card = found(lambda: entity_card(ctx.connection, key, scope=ctx.scope, at=when, ties=TIES,
                                      alerts=ALERTS))
+    balance_ties(ctx, card, when, per_type)
     ctx.audit("entity.read", [card["entity"]["key"]],
               {"label": card["entity"]["label"], "at": when.isoformat() if when else None})
     card["at"] = when.isoformat() if when else None
     return card
+
+
+def balance_ties(ctx: RequestContext, card: dict, when, per_type: int) -> None:
+    ties = card["ties"]
+    by_type: dict[str, list[dict]] = {}
+    for neighbour in ties["neighbours"]:
+        by_type.setdefault(neighbour["type"], []).append(neighbour)
+    for rel_type, counts in ties["counts"].items():
+        listed = by_type.get(rel_type, [])
+        if counts["total"] > len(listed) and len(listed) < per_type:
+            more = expand(ctx.connection, card["entity"]["key"], scope=ctx.scope,
+                          tie_types=[rel_type], limit=per_type, at=when)
+            by_type[rel_type] = more["neighbours"]
+    ties["neighbours"] = [n for rel_type in by_type for n in by_type[rel_type][:per_type]]
+    for rel_type, counts in ties["counts"].items():
+        counts["returned"] = min(len(by_type.get(rel_type, [])), per_type)
+        counts["not_returned"] = counts["total"] - counts["returned"]
+    ties["truncated"] = any(counts["not_returned"] for counts in ties["counts"].values())
 
 
 def tie_groups(card: dict) -> list[dict]:
@@ -79,8 +106,10 @@ def entity_page(key: str, at: str = "", ctx: RequestContext = Depends(READ)) -> 
             tags=["entities"])
 def entity_api(key: str, at: str | None = Query(None, description="Ties valid on this day "
                                                                   "(YYYY-MM-DD)"),
-               ties: int = Query(TIES, ge=1, le=200, description="Most ties listed"),
+               per_type: int = Query(PER_TYPE, ge=1, le=200,
+                                     description="Most ties listed per tie type"),
                ctx: RequestContext = Depends(READ)) -> dict:
     """One entity by its key (any accepted spelling): facts with sources, ties valid at a
-    date, alerts naming it (audited as ``entity.read``)."""
-    return read_entity(ctx, key, at, ties)
+    date (the most relevant of each type, with counts of the rest), alerts naming it
+    (audited as ``entity.read``)."""
+    return read_entity(ctx, key, at, per_type)

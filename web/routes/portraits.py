@@ -27,6 +27,10 @@ READ = require("data.read")
 TOP = 10
 # new (attention), assigned, verifying, disposed (done: grey)
 STATUS_COLORS = (charts.PALETTE[3], charts.PALETTE[1], charts.PALETTE[0], charts.PALETTE[6])
+# confirmed in the seal red, unfounded in green, not decided grey
+OUTCOME_COLORS = {"confirmed": charts.PALETTE[3], "partly_confirmed": charts.PALETTE[1],
+                  "unfounded": charts.PALETTE[2], "referred": charts.PALETTE[0],
+                  "merged": charts.PALETTE[4], "pending": charts.PALETTE[6]}
 
 
 def read_portrait(ctx: RequestContext, unit_id: str, subunits: bool = True) -> dict:
@@ -53,8 +57,9 @@ def pictures(ctx: RequestContext, portrait: dict, unit_id: str) -> dict:
           query_link("/alerts", queue, outcome=row["outcome"])
           if row["outcome"] != "pending" else None)
          for row in portrait["alerts_by_outcome"]],
-        title=t("portrait.by_outcome"), color=charts.PALETTE[2],
-        empty=t("portrait.no_alerts"))
+        title=t("portrait.by_outcome"), empty=t("portrait.no_alerts"),
+        colors=[OUTCOME_COLORS.get(row["outcome"], charts.PALETTE[6])
+                for row in portrait["alerts_by_outcome"]])
     trend = portrait["trend"]
     by_month = charts.trend_chart(
         [row["month"] for row in trend],

@@ -157,11 +157,12 @@ def _empty(title: str, message: str, width: float) -> Markup:
 
 def bar_chart(items: Sequence[Item], *, title: str, width: float = 560,
               value_text: Callable[[float], str] = number, color: str = PALETTE[0],
-              empty: str = "—") -> Markup:
-    """Horizontal bars, one per item ``(label, value[, href])``, largest scale first given.
+              colors: Sequence[str] | None = None, empty: str = "—") -> Markup:
+    """Horizontal bars, one per item ``(label, value[, href])``, in the order given.
 
     Labels on the left, the value written after each bar; an item with ``href`` is a link
-    (drill-down to the entities behind the figure).
+    (drill-down to the entities behind the figure). ``colors`` gives each bar its own colour
+    (else all are ``color``).
     """
     if not items:
         return _empty(title, empty, width)
@@ -174,8 +175,9 @@ def bar_chart(items: Sequence[Item], *, title: str, width: float = 560,
         label, raw = item[0], item[1] or 0
         y, value = 8 + index * row, float(raw)
         length = max(bar_room * value / top, 1.0 if value else 0.0)
+        fill = colors[index % len(colors)] if colors else color
         shape = (_el("rect", _tip(f"{label}: {value_text(raw)}"), x=_f(label_room),
-                     y=_f(y + 3), width=_f(length), height=row - 8, fill=color)
+                     y=_f(y + 3), width=_f(length), height=row - 8, fill=fill)
                  + _text(label_room - 6, y + row / 2 + 4, _fit(label, label_room - 6),
                          text_anchor="end")
                  + _text(label_room + length + 5, y + row / 2 + 4, value_text(raw),
@@ -307,11 +309,11 @@ def share_chart(categories: Sequence[str], rows: Sequence[tuple[str, Sequence[fl
 
 
 def span_chart(spans: Sequence[tuple[str, Any, Any]], *, title: str, today: dt.date,
-               width: float = 560, color: str = PALETTE[0], open_color: str = PALETTE[3],
+               width: float = 560, color: str = PALETTE[6], open_color: str = PALETTE[0],
                empty: str = "—") -> Markup:
     """Periods on a time axis, one row per ``(label, start, end)`` (ISO dates or dates; no
-    end = ongoing, drawn to ``today`` in the second colour; no start = drawn from the axis
-    start, hatched by a dashed outline)."""
+    end = ongoing, drawn to ``today`` in ``open_color``, ended ones in ``color``; no start =
+    drawn from the axis start with a dashed outline)."""
     rows = [(label, _day(start), _day(end)) for label, start, end in spans]
     known = [day for _, start, end in rows for day in (start, end) if day]
     if not rows or not known:
