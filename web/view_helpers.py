@@ -16,7 +16,7 @@ from graph.model import load_model
 from web.reads import alert_href, entity_href, page_links, portrait_href, profile_href, query_link
 
 __all__ = ["GLOBALS", "rule_name", "status_name", "outcome_name", "field_name", "money",
-           "money_short", "relation_name", "coded", "summary"]
+           "money_short", "relation_name", "coded", "tie_field_name", "summary"]
 
 
 def rule_name(t: Any, rule_id: str | None) -> str:
@@ -94,7 +94,20 @@ def coded(t: Any, name: str, value: Any) -> Any:
             return t.term(CODED[name], value)
     if isinstance(value, (list, tuple)):
         return "、".join(str(coded(t, name, item)) for item in value)
+    if isinstance(value, bool):
+        return t("data.yes") if value else t("data.no")
     return value
+
+
+def tie_field_name(t: Any, rel_type: str, prop: str) -> str:
+    """A relationship property's name from the model, else the catalog's ``field.<prop>``.
+
+    >>> from web.i18n import Translator
+    >>> tie_field_name(Translator("zh"), "HOLDS_ROLE", "role")
+    '角色'
+    """
+    name = t.tie_field(rel_type, prop)
+    return t.term("field", prop) if name == prop else name
 
 
 def money(value: Any) -> str:
@@ -142,7 +155,7 @@ def summary(t: Any, item: dict) -> str:
 
 GLOBALS = {"rule_name": rule_name, "status_name": status_name, "outcome_name": outcome_name,
            "field_name": field_name, "money": money, "money_short": money_short,
-           "relation_name": relation_name, "coded": coded, "summary": summary,
+           "relation_name": relation_name, "coded": coded, "tie_field_name": tie_field_name, "summary": summary,
            "entity_href": entity_href, "profile_href": profile_href,
            "portrait_href": portrait_href, "alert_href": alert_href,
            "query_link": query_link, "page_links": page_links}

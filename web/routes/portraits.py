@@ -60,7 +60,7 @@ def pictures(ctx: RequestContext, portrait: dict, unit_id: str) -> dict:
         title=t("portrait.by_outcome"), empty=t("portrait.no_alerts"),
         colors=[OUTCOME_COLORS.get(row["outcome"], charts.PALETTE[6])
                 for row in portrait["alerts_by_outcome"]])
-    trend = portrait["trend"]
+    trend = every_month(portrait["trend"])
     by_month = charts.trend_chart(
         [row["month"] for row in trend],
         [(t("portrait.trend_first_seen"), [row["alerts_first_seen"] for row in trend]),
@@ -83,6 +83,28 @@ def pictures(ctx: RequestContext, portrait: dict, unit_id: str) -> dict:
         empty=t("portrait.no_contracts"))
     return {"by_rule": by_rule, "by_outcome": by_outcome, "trend": by_month,
             "methods": shares, "suppliers": suppliers}
+
+
+def every_month(trend: list[dict]) -> list[dict]:
+    """The trend with the months that had no alert filled in as zeros, so that the chart's
+    axis is time and not a list of busy months.
+
+    >>> [row["month"] for row in every_month([{"month": "2023-11", "n": 1},
+    ...                                        {"month": "2024-02", "n": 2}])]
+    ['2023-11', '2023-12', '2024-01', '2024-02']
+    """
+    if not trend:
+        return []
+    known = {row["month"]: row for row in trend}
+    zero = {name: 0 for name in trend[0] if name != "month"}
+    year, month = map(int, trend[0]["month"].split("-"))
+    filled = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        filled.append(known.get(key, {"month": key, **zero}))
+        if key >= trend[-1]["month"]:
+            return filled
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 @router.get("/portraits", include_in_schema=False)

@@ -255,17 +255,20 @@ def trend_chart(months: Sequence[str], series: Sequence[tuple[str, Sequence[floa
         body.append(_el("line", x1=_f(left), y1=_f(y), x2=_f(right), y2=_f(y),
                         stroke=GRID if tick else LINE))
         body.append(_text(left - 6, y + 4, number(tick), text_anchor="end", fill=SOFT))
-    every = max(1, math.ceil(len(months) / 12))
+    every = max(1, math.ceil(len(months) / 8))
     for index, month in enumerate(months):
-        if index % every == 0 or index == len(months) - 1 and len(months) <= 12:
-            body.append(_text(x_of(index), bottom_y + 16, month, text_anchor="middle",
+        if index % every == 0:
+            anchor = ("start" if index == 0 and len(months) > 1 else
+                      "end" if index == len(months) - 1 and len(months) > 1 else "middle")
+            body.append(_text(x_of(index), bottom_y + 16, month, text_anchor=anchor,
                               fill=SOFT, font_size=10))
     for (name, values), color in zip(series, colors):
         points = " ".join(f"{_f(x_of(i))},{_f(y_of(v))}" for i, v in enumerate(values))
         body.append(_el("polyline", points=points, fill="none", stroke=color, stroke_width=2))
         for index, (month, value) in enumerate(zip(months, values)):
-            body.append(_el("circle", _tip(f"{month} · {name}: {number(value)}"),
-                            cx=_f(x_of(index)), cy=_f(y_of(value)), r=2.5, fill=color))
+            if value:       # a point where something happened (zeros are the line alone)
+                body.append(_el("circle", _tip(f"{month} · {name}: {number(value)}"),
+                                cx=_f(x_of(index)), cy=_f(y_of(value)), r=2.5, fill=color))
     return _svg(width, height, title, body, "trend")
 
 
