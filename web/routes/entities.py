@@ -11,12 +11,12 @@ key that does not exist.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from analytics.api import entity_card, expand
 from web.api_models import EntityCard
 from web.context import RequestContext, require
-from web.reads import day, found, map_available, portrait_href, profile_href
+from web.reads import alert_href, day, found, map_available, portrait_href, profile_href
 from web.routes.api import ERRORS
 from web.templating import render
 
@@ -93,6 +93,8 @@ def tie_columns(rows: list[dict]) -> list[str]:
 def entity_page(key: str, at: str = "", ctx: RequestContext = Depends(READ)) -> Response:
     card = read_entity(ctx, key, at)
     entity = card["entity"]
+    if entity["label"] == "Alert":       # an alert has its own page (evidence, workflow)
+        return RedirectResponse(alert_href(entity["key"]), status_code=303)
     posts = card["ties"]["counts"].get("HOLDS_POSITION", {}).get("total", 0)
     go = {"profile": profile_href(entity["key"]) if entity["label"] == "Person" and posts
           else None,
