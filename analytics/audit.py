@@ -49,6 +49,8 @@ ACTIONS = {
     "alert.read": "an alert shown with its evidence and history",
     "alerts.list": "a list of alerts read",
     "alerts.export": "alerts exported (CSV or JSON)",
+    "search.run": "a search of the workbench (the text; targets: the keys shown)",
+    "entity.read": "an entity's page read (facts, ties at a date, alerts)",
     "profile.read": "an official's integrity profile (廉政档案) read",
     "portrait.read": "a unit's or region's portrait (政治生态画像) read",
     "timeline.read": "an entity's timeline read",

@@ -19,9 +19,10 @@ from graph.errors import LianjianError
 from graph.settings import Settings, get_settings
 from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
-from web.routes import (account, api, auth, cases, docs, home, language, quality, reports,
-                        users)
+from web.routes import (account, alerts, api, audit_log, auth, cases, docs, entities, home,
+                        language, portraits, profiles, quality, reports, search, users)
 from web.security import SecurityHeaders
+from web.warm import Warmer
 
 __all__ = ["create_app", "STATIC", "UVICORN_OPTIONS"]
 
@@ -41,10 +42,12 @@ def _check_timezone(name: str) -> None:
                             "name such as Asia/Shanghai") from None
 
 
-def create_app(settings: Settings | None = None,
-               connection: Connection | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, connection: Connection | None = None, *,
+               warm: bool = False) -> FastAPI:
     """The ASGI app. Without ``connection`` it connects at start-up and closes at shutdown;
-    a given connection is the caller's to close."""
+    a given connection is the caller's to close. ``warm``: plan the main reads in a
+    background thread at start and for each new kind of jurisdiction (``web.warm``):
+    serving starts at once, and the first requests find the plans made."""
     settings = settings or get_settings()
     _check_timezone(settings.timezone)
 
@@ -55,6 +58,10 @@ def create_app(settings: Settings | None = None,
         try:
             if own:
                 app.state.connection.ping()
+            app.state.warmer = Warmer(app.state.connection) if warm else None
+            if warm:
+                app.state.warmer.start()
+                app.state.jurisdictions.on_new_scope = app.state.warmer.notice
             yield
         finally:
             if own:
@@ -68,10 +75,12 @@ def create_app(settings: Settings | None = None,
                   dependencies=[Depends(csrf_guard)])
     app.state.settings = settings
     app.state.jurisdictions = Jurisdictions()
+    app.state.warmer = None
     if connection is not None:
         app.state.connection = connection
     install_error_handlers(app)
-    for module in (auth, language, home, account, users, docs, api, cases, reports, quality):
+    for module in (auth, language, home, account, users, docs, api, search, entities,
+                   profiles, portraits, alerts, audit_log, cases, reports, quality):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

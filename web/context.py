@@ -203,6 +203,8 @@ class Jurisdictions:
         self.ttl_s = ttl_s
         self._entries: dict[str, tuple[float, Scope, str | None]] = {}
         self._lock = threading.Lock()
+        # Called with each scope read afresh (the app warms query plans for new kinds).
+        self.on_new_scope: Callable[[Scope], None] | None = None
 
     def of(self, connection: Connection, unit_id: str) -> tuple[Scope, str | None]:
         now = time.monotonic()
@@ -214,6 +216,8 @@ class Jurisdictions:
         name = unit_name(connection, unit_id)
         with self._lock:
             self._entries[unit_id] = (now + self.ttl_s, scope, name)
+        if self.on_new_scope is not None:
+            self.on_new_scope(scope)
         return scope, name
 
 

@@ -85,6 +85,35 @@ class Translator:
         spec = load_model().node(node_label).properties[prop]
         return spec.zh if self.lang == "zh" else spec.en
 
+    def tie(self, rel_type: str) -> str:
+        """The model's name of a relationship type (``HOLDS_POSITION`` → 任职于).
+
+        >>> Translator("zh").tie("HOLDS_POSITION"), Translator("en").tie("HOLDS_POSITION")
+        ('任职于', 'holds position at')
+        """
+        rel = _relationship(rel_type)
+        if rel is None:
+            return rel_type
+        return rel.name_zh if self.lang == "zh" else rel.name_en
+
+    def tie_field(self, rel_type: str, prop: str) -> str:
+        """The model's name of a relationship's property, else the property itself.
+
+        >>> Translator("zh").tie_field("HOLDS_POSITION", "title")
+        '职务'
+        """
+        rel = _relationship(rel_type)
+        spec = rel.properties.get(prop) if rel else None
+        if spec is None:
+            return prop
+        return spec.zh if self.lang == "zh" else spec.en
+
     @property
     def html_lang(self) -> str:
         return "zh-CN" if self.lang == "zh" else "en"
+
+
+@lru_cache(maxsize=None)
+def _relationship(rel_type: str):
+    """The first declaration of a relationship type in the model (names agree across them)."""
+    return next((rel for rel in load_model().relationships if rel.type == rel_type), None)

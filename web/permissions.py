@@ -56,16 +56,16 @@ class NavItem:
         self.key, self.permission, self.path = key, permission, path
 
 
-# In menu order. The data pages come with the next round of issue 11.
+# In menu order.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", None, "/"),
-    NavItem("search", "data.read"),
-    NavItem("alerts", "alerts.read"),
+    NavItem("search", "data.read", "/search"),
+    NavItem("alerts", "alerts.read", "/alerts"),
     NavItem("cases", "cases.read", "/cases"),
-    NavItem("profiles", "data.read"),
-    NavItem("portraits", "data.read"),
+    NavItem("profiles", "data.read", "/profiles"),
+    NavItem("portraits", "data.read", "/portraits"),
     NavItem("quality", "quality.read", "/quality"),
-    NavItem("audit", "audit.read"),
+    NavItem("audit", "audit.read", "/audit"),
     NavItem("verify", "reports.verify", "/reports/verify"),
     NavItem("users", "users.manage", "/users"),
     NavItem("api", "tokens.own", "/docs"),

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.responses import HTMLResponse
 
 from web.permissions import NAVIGATION
+from web.view_helpers import GLOBALS
 
 __all__ = ["environment", "render"]
 
@@ -29,7 +30,7 @@ def _when(value: Any, zone: str = "Asia/Shanghai") -> str:
     if value is None:
         return ""
     if isinstance(value, str) and len(value) > 16 and value[10:11] == "T":
-        try:   # ISO text from plain data (analytics.rules.hits.plain)
+        try:   # ISO text from the analytics API (nanoseconds are cut to microseconds)
             value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return value
@@ -51,6 +52,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
     env.globals["navigation"] = NAVIGATION
+    env.globals.update(GLOBALS)   # the data pages' helpers (web/view_helpers.py)
     return env
 
 

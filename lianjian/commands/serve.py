@@ -26,5 +26,6 @@ def serve(host: Optional[str] = typer.Option(None, "--host", help="Address to li
             typer.echo("note: cookies are Secure: browsers other than on this machine need "
                        "HTTPS (put a TLS reverse proxy in front)", err=True)
         typer.echo(f"Lianjian workbench on http://{host}:{port}/ (Ctrl-C stops it)")
-        uvicorn.run(create_app(settings, connection), host=host, port=port, log_level="info",
+        uvicorn.run(create_app(settings, connection, warm=True), host=host, port=port,
+                    log_level="info",
                     **UVICORN_OPTIONS)

@@ -14,10 +14,13 @@ from web.app import create_app
 from web.context import csrf_guard, current, visitor
 from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
-from web.routes import account, api, auth, cases, docs, home, language, quality, reports, users
+from web.routes import (account, alerts, api, auth, cases, docs, entities, home, language,
+                        portraits, profiles, quality, reports, search, users)
+from web.routes import audit_log as audit_log_routes  # the name audit_log is a fixture here
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-ROUTERS = (account, api, auth, cases, docs, home, language, quality, reports, users)
+ROUTERS = (account, alerts, api, audit_log_routes, auth, cases, docs, entities, home, language,
+           portraits, profiles, quality, reports, search, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

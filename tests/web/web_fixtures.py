@@ -194,12 +194,26 @@ def client(live):
     web_client.close()
 
 
+_DRIVER: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def playwright_driver():
+    """One Playwright driver for the whole run, however many test modules import this
+    fixture (each import is a fixture of its own, and a second sync driver cannot start
+    inside the first one's event loop)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver:
-        yield driver
+    if not _DRIVER["users"]:
+        _DRIVER["manager"] = sync_playwright()
+        _DRIVER["driver"] = _DRIVER["manager"].start()
+    _DRIVER["users"] += 1
+    try:
+        yield _DRIVER["driver"]
+    finally:
+        _DRIVER["users"] -= 1
+        if not _DRIVER["users"]:
+            _DRIVER["manager"].__exit__(None, None, None)
 
 
 class Browser:

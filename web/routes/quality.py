@@ -18,8 +18,7 @@ from analytics.rule_trials import try_rule
 from analytics.rules import RuleError, load_rules
 from web.context import RequestContext, require
 from web.routes.cases import origin
-from web.svg.charts import trend_svg
-from web.svg.evidence import data_uri
+from web.svg.charts import PALETTE, trend_chart
 from web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,8 +37,19 @@ def quality_page(since: str = "", ctx: RequestContext = Depends(READ)) -> Respon
     day = _since(since)
     figures = rule_quality(ctx.connection, ctx.scope, since=day)
     ctx.audit("quality.read", [], {"since": day})
-    trends = {row["rule_id"]: data_uri(trend_svg(row["months"], ctx.lang)) for row in figures}
+    trends = {row["rule_id"]: _trend(ctx, row["months"]) for row in figures}
     return render(ctx, "quality.html", figures=figures, trends=trends, since=day or "")
+
+
+def _trend(ctx: RequestContext, months: list[dict]):
+    """A rule's months: alerts raised, and decided as confirmed (属实, 部分属实) or unfounded."""
+    t = ctx.t
+    return trend_chart([m["month"] for m in months], [
+        (t("quality.raised"), [m.get("raised", 0) for m in months]),
+        (t("quality.confirmed"), [m.get("confirmed", 0) for m in months]),
+        (t("quality.unfounded"), [m.get("unfounded", 0) for m in months]),
+    ], title=t("quality.trend"), width=320, height=130, empty=t("quality.no_history"),
+        colors=(PALETTE[0], PALETTE[2], PALETTE[3]))
 
 
 def _rule_or_404(rule_id: str):
