@@ -49,7 +49,9 @@ DEFAULT_PATH_TYPES = tuple(t for t in PATH_TYPES if t != "PART_OF")
 _TIE_VALID_AT = """
   type(r) IN $types AND ($at IS NULL OR (
     (r.start_date IS NULL OR r.start_date <= $at) AND (r.end_date IS NULL OR r.end_date >= $at)
-    AND (r.closed_date IS NULL OR r.closed_date > $at)))
+    AND (r.unreported_since IS NULL OR r.unreported_since > $at)
+    AND coalesce(r.start_date_period < left(toString($at), size(r.start_date_period)), true)
+    AND coalesce(r.end_date_period > left(toString($at), size(r.end_date_period)), true)))
 """
 
 _RETURN_PATH = """
@@ -110,7 +112,7 @@ RETURN [i IN range(0, size(txn) - 1) | {
   src_file: txn[i].src_file, src_row: txn[i].src_row}] AS transfers
 """
 
-_INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", "closed_run", *PROVENANCE_KEYS}
+_INTERNAL_PROPERTIES = {"rel_key", "src_hash", "src_run", "unreported_run", *PROVENANCE_KEYS}
 
 
 def _checked(max_hops: int, types: Iterable[str] | None) -> list[str]:
