@@ -44,7 +44,7 @@ def discover_tables(dataset_dir: str | Path, profile: Profile | None = None,
     ignored = [] if ignored is None else ignored
     found: dict[str, Source] = {}
     for path in sorted(folder.iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.stem.lower() == "truth":
+        if not path.is_file() or path.name.startswith((".", "~$")) or _own_output(path):
             continue
         for table, source in _tables_in_file(path, profile, ignored):
             if table in found:
@@ -59,6 +59,12 @@ def discover_tables(dataset_dir: str | Path, profile: Profile | None = None,
                                  table_profile.file, f"no file of {folder.name} matches the "
                                  f"profile's file pattern for table {table}", IGNORED))
     return found
+
+
+def _own_output(path: Path) -> bool:
+    """truth.csv (it only measures detectors) and the reports Lianjian wrote into the folder."""
+    name = path.name.lower()
+    return path.stem.lower() == "truth" or name.startswith("load-report-") or name == "rejects.csv"
 
 
 def _tables_in_file(path: Path, profile: Profile | None, ignored: list[Issue]
@@ -88,10 +94,11 @@ def _tables_in_file(path: Path, profile: Profile | None, ignored: list[Issue]
         if named:
             raise DatasetError(f"{path.name}: old Excel format cannot be read; save it as .xlsx "
                                "or CSV UTF-8")
-        ignored.append(Issue(path.name, 0, "", "", "old Excel format (.xls/.et) is not read; "
+        ignored.append(Issue(path.name, 0, "(file)", "", "old Excel format (.xls/.et) is not read; "
                              "save it as .xlsx or CSV UTF-8 if it holds a table", IGNORED))
         return []
-    ignored.append(Issue(path.name, 0, "", "", "not a CSV or .xlsx file: not read", IGNORED))
+    ignored.append(Issue(path.name, 0, "(file)", "", "not a CSV or .xlsx file: not read",
+                         IGNORED))
     return []
 
 
@@ -110,7 +117,7 @@ def _by_headers(source: Source, path: Path, ignored: list[Issue]) -> list[tuple[
             ((n, c) for n, c in iter_cells(source) if any(cell.strip() for cell in c)),
             HEADER_ROWS)]
     except LianjianError as error:
-        ignored.append(Issue(source_name(source), 0, "", "", f"not read: {error}", IGNORED))
+        ignored.append(Issue(source_name(source), 0, "(file)", "", f"not read: {error}", IGNORED))
         return []
     best = [(table_for_headers(cells), number, cells) for number, cells in rows]
     for (table, _), number, cells in best:
@@ -119,7 +126,7 @@ def _by_headers(source: Source, path: Path, ignored: list[Issue]) -> list[tuple[
     reason = next((why for (_, why), _, _ in best if why), "")
     number, cells = rows[0] if rows else (0, [])
     headers = ", ".join(cell.strip() for cell in cells if cell.strip())[:200]
-    ignored.append(Issue(source_name(source), number, "", headers,
+    ignored.append(Issue(source_name(source), number, "(header)", headers,
                          f"file matches no table{': ' + reason if reason else ''}; name it after "
                          "its table (persons.csv, 合同.xlsx) or map it in a profile "
                          f"(`lianjian map suggest {path.name}` drafts one)", IGNORED))

@@ -204,7 +204,8 @@ class _Reader:
             source[0], source[1], "role", entity.id,
             f"merged: same holder, company, role and start as {first.extra['ftm_id']} "
             f"(row {first.row}); one {first.values['role']} tie carries each role ({roles}) "
-            f"and entity id{'; ' + '; '.join(notes) if notes else ''}", MERGED))
+            f"and entity id{'; ' + '; '.join(notes) if notes else ''}", MERGED,
+            "company_roles"))
         self.result.stats["merged"] += 1
 
     def _family(self, entity: EntityProxy, source: Source) -> None:

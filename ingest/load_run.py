@@ -163,7 +163,7 @@ class _Deduplicator:
         if first == record.row:
             return None
         return Issue(record.file, record.row, "key", key,
-                     f"duplicate of row {first}: the first row is kept", REJECTED)
+                     f"duplicate of row {first}: the first row is kept", REJECTED, record.table)
 
 
 class Loader:

@@ -78,12 +78,14 @@ class _Row:
         self.values: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
         self.failures: dict[str, str] = {}
+        self.texts: dict[str, str] = {}  # what a failed cell held, when the cell text is not it
         self.issues: list[Issue] = []
         self.warnings: list[str] = []
 
     def issue(self, column: str, reason: str, action: str, value: str | None = None) -> None:
         raw = self.source.values.get(column, "") if value is None else value
-        self.issues.append(Issue(self.source.file, self.source.row, column, raw, reason, action))
+        self.issues.append(Issue(self.source.file, self.source.row, column, raw, reason, action,
+                                 self.source.table))
 
     def parse(self) -> None:
         unreadable = {note.column: note for note in self.source.notes if note.unreadable}
@@ -98,6 +100,7 @@ class _Row:
                 continue
             if name in unreadable:
                 self.values[name], self.failures[name] = None, unreadable[name].reason
+                self.texts[name] = unreadable[name].text
                 continue
             try:
                 value, note = parse_value(column, text)
@@ -157,8 +160,9 @@ class _Row:
         return rejected
 
     def _issue(self, column: str, reason: str, action: str) -> Issue:
-        return Issue(self.source.file, self.source.row, column,
-                     self.source.values.get(column, ""), reason, action)
+        text = self.texts.get(column, self.source.values.get(column, ""))
+        return Issue(self.source.file, self.source.row, column, text, reason, action,
+                     self.source.table)
 
     def _group_issues(self) -> list[Issue]:
         """Exactly one of each ``one_of`` group; at least one of each ``any_of`` group."""
@@ -174,18 +178,18 @@ class _Row:
                       else f"ambiguous: give only one of {', '.join(given)}")
             raw = "; ".join(self.source.values[name].strip() for name in given)
             issues.append(Issue(self.source.file, self.source.row, "/".join(group), raw,
-                                reason, REJECTED))
+                                reason, REJECTED, self.source.table))
         return issues
 
     def blank_failures(self) -> None:
         """A cell that is not the row's key is left empty; its text is kept as ``_raw``."""
         for name, reason in self.failures.items():
-            text = self.source.values.get(name, "")
+            text = self.texts.get(name, self.source.values.get(name, ""))
             self.values[name] = None
             if text.strip():
                 self.extra[f"{name}_raw"] = clean_text(text)
             self.issue(name, f"{reason} (value left empty, original kept as {name}_raw)",
-                       CORRECTED)
+                       CORRECTED, text)
 
     def check_plausibility(self, today: datetime.date) -> None:
         for name, value in self.values.items():
@@ -196,9 +200,13 @@ class _Row:
                 self._warn(name, f"date in the future: {value.isoformat()} is after {today}")
             elif kind == "date" and value is not None and value < EARLIEST_PLAUSIBLE:
                 self._warn(name, f"date before 1900: {value.isoformat()}")
+        born = self.values.get("birth_date")
+        if born is None and self.values.get("id_number") and self.spec.name == "persons":
+            born = identifiers.birth_date_from_id_number(self.values["id_number"])
         for earlier, later, what in (("birth_date", "death_date", "death before birth"),
                                      ("start_date", "end_date", "ends before it starts")):
-            first, last = self.values.get(earlier), self.values.get(later)
+            first = born if earlier == "birth_date" else self.values.get(earlier)
+            last = self.values.get(later)
             if first and last and last < first:
                 self._warn(later, f"{what}: {later} {last.isoformat()} is before {earlier} "
                                   f"{first.isoformat()}")

@@ -248,8 +248,9 @@ def _ragged_note(cells: list[str], layout: list, beyond: list[int]) -> CellNote:
                         f"ragged row: {len(cells)} cells, the header has {len(layout)}; the extra "
                         f"cells are kept as {names}. A comma inside an unquoted value shifts the "
                         "cells after it: check this row")
-    return CellNote("", "", f"ragged row: {len(cells)} cells, the header has {len(layout)}; "
-                    "the missing cells at the end are read as empty")
+    missing = ", ".join(name for _, name in layout[len(cells):])
+    return CellNote(missing, "", f"ragged row: {len(cells)} cells, the header has {len(layout)}; "
+                    f"the missing cells at the end ({missing}) are read as empty")
 
 
 def iter_cells(source: str | Source, encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:

@@ -63,6 +63,7 @@ class Issue:
     value: str
     reason: str
     action: str
+    table: str = ""  # the canonical table, where known (one file may feed several)
 
 
 @dataclass

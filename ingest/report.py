@@ -41,7 +41,7 @@ class IssueReport:
     [IssueCount(file='persons.csv', column='id_number', reason='wrong length', action='rejected', count=1)]
     """
 
-    COLUMNS = ("file", "row", "column", "value", "reason", "action")
+    COLUMNS = ("file", "row", "column", "value", "reason", "action", "table")
 
     def __init__(self, issues: Iterable[Issue] = ()):
         self.issues: list[Issue] = list(issues)

@@ -276,7 +276,7 @@ def _conflicts(mine: dict, claims: list[dict], chosen: dict[str, dict], policy: 
             f"{_text(_claim_values(owner)[name])} from {policy.describe(owner)}"
         issues.append(Issue(record.file, record.row, name, _text(value),
                             f"conflict between sources: {said}; shown: {shown}; all values "
-                            "are kept with their sources", CONFLICT))
+                            "are kept with their sources", CONFLICT, record.table))
     return issues
 
 
