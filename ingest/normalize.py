@@ -43,6 +43,7 @@ __all__ = [
 
 EARLIEST_PLAUSIBLE = datetime.date(1900, 1, 1)
 _OTHER = "other"
+_OTHER_WORDS = ("other", "其他", "其它")
 
 
 def normalize_row(table_spec: TableSpec, source_row: SourceRow,
@@ -108,12 +109,14 @@ class _Row:
                 self.values[name], self.failures[name] = None, error.reason
                 continue
             if isinstance(value, Period):
-                self.extra[f"{name}_period"], self.extra[f"{name}_raw"] = value.text, clean_text(text)
-                note = f"month or year only: kept as {name}_period = {value.text}, {name} left empty"
+                self.extra[f"{name}_period"] = value.text
+                self.extra[f"{name}_raw"] = clean_text(text)
+                note = (f"month or year only: kept as {name}_period = {value.text}, "
+                        f"{name} left empty")
                 value = None
             elif column.type == "amount" and value is not None:
                 value, note = self._amount(column, text, value)
-            elif column.type == "enum" and value == _OTHER and _key(text) not in ("other", "其他", "其它"):
+            elif column.type == "enum" and value == _OTHER and _key(text) not in _OTHER_WORDS:
                 self.extra[f"{name}_raw"] = clean_text(text)
             elif column.type == "date" and value is None and text.strip():
                 note = "a placeholder for no date (such as 9999-12-31): left empty"

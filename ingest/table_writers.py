@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from graph.model import load_model
@@ -192,13 +193,20 @@ def _foreign_amounts(table: str, props: dict) -> None:
     the rules compare with yuan thresholds; an amount whose currency is not CNY, or could
     not be read, leaves them empty.
     """
-    for column in load_tables_spec()[table].columns.values():
-        if column.type != "amount" or not column.currency or props.get(column.name) is None:
+    for amount, currency_column in _amount_columns(table):
+        if props.get(amount) is None:
             continue
-        currency = props.get(column.currency)
-        if not is_yuan(currency) or f"{column.currency}_raw" in props:
-            props[f"{column.name}_foreign"] = props[column.name]
-            props[column.name] = None
+        if not is_yuan(props.get(currency_column)) or f"{currency_column}_raw" in props:
+            props[f"{amount}_foreign"] = props[amount]
+            props[amount] = None
+
+
+@cache
+def _amount_columns(table: str) -> tuple[tuple[str, str], ...]:
+    """(amount column, its currency column) of a table."""
+    columns = load_tables_spec()[table].columns.values()
+    return tuple((column.name, column.currency) for column in columns
+                 if column.type == "amount" and column.currency)
 
 
 def _add_registered_legal_rep(row: dict, values: dict, source: dict) -> None:
