@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from ingest.records import CellNote
 __all__ = ["EncodingError", "detect_encoding", "sniff_delimiter", "iter_csv_records"]
 
 _CHUNK = 1 << 20
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
+# A cell swallowed by an unclosed quote may hold many rows: read it whole (up to 64 MiB) to
+# split it again, rather than stop at the csv module's 128 KiB default.
+csv.field_size_limit(64 << 20)
 
 
 class EncodingError(LianjianError, ValueError):
@@ -74,11 +79,35 @@ def _unreadable(path: Path) -> str:
 
 def sniff_delimiter(path: Path, encoding: str) -> str:
     """Comma unless the header line plainly uses tabs or semicolons (European Excel)."""
-    with path.open(encoding=encoding, newline="") as stream:
+    # Only the header line is decoded here: a bad byte further down is reported, with its
+    # row, by the reader, not by this glance at the first line.
+    with path.open(encoding=encoding, errors="replace", newline="") as stream:
         line = next((line for line in stream if line.strip()), "")
     counts = {delimiter: line.count(delimiter) for delimiter in (",", "\t", ";")}
     best = max(counts, key=counts.get)
     return best if counts[best] > counts[","] else ","
+
+
+def _splits_on_newline_byte(encoding: str) -> bool:
+    """True for UTF-8 and GB18030/GBK, where byte 0x0A is only ever a line feed."""
+    try:
+        return "a\n".encode(encoding).endswith(b"a\n")
+    except LookupError:
+        return False
+
+
+def _decoded_lines(binary, encoding: str) -> Iterator[str]:
+    """The file's lines decoded one at a time (line endings kept, as ``newline=""``), so a
+    bad byte is reported at its own row rather than at the start of a read-ahead chunk."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    for raw in binary:
+        text = decoder.decode(raw)
+        if "\r" in text.rstrip("\r\n"):  # old Mac line ends (a lone CR) inside the chunk
+            yield from (part for part in _LONE_CR.split(text) if part)
+        else:
+            yield text
+    if tail := decoder.decode(b"", final=True):
+        yield tail
 
 
 class _LineTap:
@@ -108,8 +137,10 @@ def iter_csv_records(path: Path, encoding: str) -> Iterator[tuple[int, list[str]
     into its lines, each numbered as its own row.
     """
     delimiter = sniff_delimiter(path, encoding)
-    with path.open(encoding=encoding, newline="") as stream:
-        tap = _LineTap(stream)
+    with path.open("rb") as binary:
+        stream = (_decoded_lines(binary, encoding) if _splits_on_newline_byte(encoding)
+                  else codecs.getreader(encoding)(binary))
+        tap = _LineTap(iter(stream))
         reader = csv.reader(tap, delimiter=delimiter)
         width, number = None, 0
         try:

@@ -56,9 +56,13 @@ MATCH (n:{label} {{{key}: key}})
 OPTIONAL MATCH (c:Claim {{subject: $subject, subject_key: key}})
 WITH n, key, collect(properties(c)) AS claims
 RETURN key, properties(n) AS props, claims,
-       [(n)-[r]->(m) WHERE r.derived IS NULL AND r.src_dataset IS NOT NULL
-        | [type(r), labels(m)[0], properties(m)]] +
-       [(m)-[r:PAID]->(n) | ['<PAID', labels(m)[0], properties(m)]] AS links
+       CASE WHEN $links THEN
+         [(n)-[r]->(m) WHERE type(r) IN $types AND r.derived IS NULL
+          | [type(r), labels(m)[0], coalesce(m.unit_id, m.credit_code, m.id_number,
+                                             m.account_no, m.tender_id)]] +
+         [(m)-[r:PAID]->(n) WHERE 'PAID' IN $incoming
+          | ['<PAID', labels(m)[0], m.account_no]]
+       ELSE [] END AS links
 """
 
 READ_TIES = """
@@ -129,8 +133,11 @@ def merge_sources(connection: Connection, writer: TableWriter, rows: list[dict],
                                   key=f"`{model.node(writer.label).key}`")
     else:
         query = READ_TIES.format(rel_type=model.check_relationship_type(writer.tie))
+    mapping = REFERENCE_RELATIONSHIPS.get(writer.table, {})
+    types = sorted({rel_type for rel_type, _ in mapping})
     current = {row["key"]: _native_row(row) for row in connection.read(
-        query, keys=[row["key"] for row in rows], subject=subject)}
+        query, keys=[row["key"] for row in rows], subject=subject, links=bool(mapping),
+        types=types, incoming=[t.lstrip("<") for t in types if t.startswith("<")])}
     claim_rows, write_rows = [], []
     for row in rows:
         stored = current[row["key"]]
@@ -174,10 +181,10 @@ def _claim_from_stored(writer: TableWriter, subject: str, key: str, stored: dict
     props = stored["props"]
     values = _values_of(props)
     mapping = REFERENCE_RELATIONSHIPS.get(writer.table, {})
-    for rel_type, label, other in stored["links"]:
+    for rel_type, label, other_key in stored["links"]:
         column = mapping.get((rel_type, label))
-        if column:
-            values[column] = other.get(load_model().node(label).key)
+        if column and other_key is not None:
+            values[column] = other_key
     claim = {name: props.get(name) for name in SOURCE_KEYS}
     claim.update(claim_id=claim_id(subject, key, props.get("src_dataset")), subject=subject,
                  subject_key=key, src_table=writer.table, src_hash=props.get("src_hash"))

@@ -4,8 +4,8 @@ A write row holds the record's identity (``key``), the model properties with pro
 (``props``), the identifiers it references, and a hash of all that: a row whose hash is
 already stored is not written again, which makes re-loads idempotent and fast.
 
-``ref_stub`` is what a node created only because this row names it carries: ``stub = true``
-and this row's provenance (``ingest.writes``; the node's own row, when it comes, replaces
+A node created only because this row names it carries ``stub = true`` and this row's
+provenance, ``rel_props`` (``ingest.writes``; the node's own row, when it comes, replaces
 both). An amount in another currency than yuan is moved to ``<column>_foreign`` beside its
 currency, so that nothing compares it as yuan.
 """
@@ -176,7 +176,7 @@ def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
     digest = _row_hash({**props, **references, **party, "src_file": record.file,
                         "src_row": record.row, "src_dataset": provenance.get("src_dataset")})
     row = {"key": key, **references, "props": {**props, **source, "src_hash": digest},
-           "rel_props": source, "ref_stub": {**source, "stub": True}}
+           "rel_props": source}
     if writer.table in KEYLESS_PARTIES:
         row[KEYLESS_PARTIES[writer.table][2]] = party
     if writer.tie:

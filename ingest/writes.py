@@ -1,8 +1,8 @@
 """Cypher that writes each canonical table into the graph model, one ``UNWIND`` per batch.
 
 Every query receives ``$rows``: dicts with ``key`` (the row's identity), ``props`` (typed
-values plus provenance), the referenced identifiers, ``rel_props`` for the relationships it
-writes and ``ref_stub`` for the nodes it only references. A referenced node that does not
+values plus provenance), the referenced identifiers, and ``rel_props`` (the row's
+provenance) for the relationships it writes. A referenced node that does not
 exist yet is created as a *stub*: its key, ``stub = true``, ``stub_column`` and the
 provenance of the row that named it (``ON CREATE``), so a contract may load before its
 supplier, and a mistyped unit code is visibly "known only from contracts.csv row 5". The
@@ -28,7 +28,7 @@ DELETE old
 WITH u, row
 FOREACH (_ IN CASE WHEN row.parent_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (p:Unit {unit_id: row.parent_unit_id})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'parent_unit_id'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'parent_unit_id'
   MERGE (u)-[r:PART_OF]->(p)
   SET r += coalesce(row.ref_src.parent_unit_id, row.rel_props))
 """
@@ -52,7 +52,7 @@ DELETE old
 WITH c, row
 FOREACH (_ IN CASE WHEN row.legal_rep IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.legal_rep})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'legal_rep_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
   MERGE (p)-[r:HOLDS_ROLE {rel_key: row.rel_key}]->(c)
   SET r += row.rel_props)
 """
@@ -60,9 +60,9 @@ FOREACH (_ IN CASE WHEN row.legal_rep IS NULL THEN [] ELSE [1] END |
 UPSERT_POSITIONS = """
 UNWIND $rows AS row
 MERGE (p:Person {id_number: row.id_number})
-ON CREATE SET p += row.ref_stub, p.stub_column = 'id_number'
+ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'id_number'
 MERGE (u:Unit {unit_id: row.unit_id})
-ON CREATE SET u += row.ref_stub, u.stub_column = 'unit_id'
+ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'unit_id'
 MERGE (p)-[r:HOLDS_POSITION {rel_key: row.key}]->(u)
 SET r += row.props
 REMOVE r.unreported_since, r.unreported_run
@@ -71,9 +71,9 @@ REMOVE r.unreported_since, r.unreported_run
 UPSERT_KINSHIP = """
 UNWIND $rows AS row
 MERGE (p:Person {id_number: row.id_number})
-ON CREATE SET p += row.ref_stub, p.stub_column = 'id_number'
+ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'id_number'
 MERGE (q:Person {id_number: row.relative_id_number})
-ON CREATE SET q += row.ref_stub, q.stub_column = 'relative_id_number'
+ON CREATE SET q += row.rel_props, q.stub = true, q.stub_column = 'relative_id_number'
 SET q += row.relative_props
 MERGE (p)-[r:HAS_RELATIVE {rel_key: row.key}]->(q)
 SET r += row.props
@@ -83,9 +83,9 @@ REMOVE r.unreported_since, r.unreported_run
 UPSERT_PERSON_ROLES = """
 UNWIND $rows AS row
 MERGE (c:Company {credit_code: row.credit_code})
-ON CREATE SET c += row.ref_stub, c.stub_column = 'credit_code'
+ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'credit_code'
 MERGE (h:Person {id_number: row.holder_id_number})
-ON CREATE SET h += row.ref_stub, h.stub_column = 'holder_id_number'
+ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_id_number'
 MERGE (h)-[r:HOLDS_ROLE {rel_key: row.key}]->(c)
 SET r += row.props
 REMOVE r.unreported_since, r.unreported_run
@@ -94,9 +94,9 @@ REMOVE r.unreported_since, r.unreported_run
 UPSERT_COMPANY_ROLES = """
 UNWIND $rows AS row
 MERGE (c:Company {credit_code: row.credit_code})
-ON CREATE SET c += row.ref_stub, c.stub_column = 'credit_code'
+ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'credit_code'
 MERGE (h:Company {credit_code: row.holder_credit_code})
-ON CREATE SET h += row.ref_stub, h.stub_column = 'holder_credit_code'
+ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_credit_code'
 MERGE (h)-[r:HOLDS_ROLE {rel_key: row.key}]->(c)
 SET r += row.props
 REMOVE r.unreported_since, r.unreported_run
@@ -122,15 +122,15 @@ DELETE old
 WITH k, row
 FOREACH (_ IN CASE WHEN row.buyer_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (u:Unit {unit_id: row.buyer_unit_id})
-  ON CREATE SET u += row.ref_stub, u.stub_column = 'buyer_unit_id'
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'buyer_unit_id'
   MERGE (k)-[r:BUYER]->(u) SET r += coalesce(row.ref_src.buyer_unit_id, row.rel_props))
 FOREACH (_ IN CASE WHEN row.supplier_credit_code IS NULL THEN [] ELSE [1] END |
   MERGE (c:Company {credit_code: row.supplier_credit_code})
-  ON CREATE SET c += row.ref_stub, c.stub_column = 'supplier_credit_code'
+  ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'supplier_credit_code'
   MERGE (k)-[r:SUPPLIER]->(c) SET r += coalesce(row.ref_src.supplier_credit_code, row.rel_props))
 FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.approver_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'approver_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'approver_id_number'
   MERGE (k)-[r:APPROVED_BY]->(p) SET r += coalesce(row.ref_src.approver_id_number, row.rel_props))
 FOREACH (_ IN CASE WHEN row.tender_id IS NULL THEN [] ELSE [1] END |
   MERGE (t:Tender {tender_id: row.tender_id}) ON CREATE SET t += row.rel_props
@@ -144,7 +144,7 @@ SET b += row.props
 MERGE (t:Tender {tender_id: row.tender_id})
 ON CREATE SET t += row.rel_props
 MERGE (c:Company {credit_code: row.bidder_credit_code})
-ON CREATE SET c += row.ref_stub, c.stub_column = 'bidder_credit_code'
+ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'bidder_credit_code'
 SET c += row.bidder_props
 MERGE (b)-[r1:FOR_TENDER]->(t) SET r1 += row.rel_props
 MERGE (b)-[r2:BIDDER]->(c) SET r2 += row.rel_props
@@ -161,15 +161,15 @@ DELETE old
 WITH a, row
 FOREACH (_ IN CASE WHEN row.holder_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (h:Person {id_number: row.holder_id_number})
-  ON CREATE SET h += row.ref_stub, h.stub_column = 'holder_id_number'
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_id_number'
   MERGE (a)-[r:HELD_BY]->(h) SET r += coalesce(row.ref_src.holder_id_number, row.rel_props))
 FOREACH (_ IN CASE WHEN row.holder_credit_code IS NULL THEN [] ELSE [1] END |
   MERGE (h:Company {credit_code: row.holder_credit_code})
-  ON CREATE SET h += row.ref_stub, h.stub_column = 'holder_credit_code'
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_credit_code'
   MERGE (a)-[r:HELD_BY]->(h) SET r += coalesce(row.ref_src.holder_credit_code, row.rel_props))
 FOREACH (_ IN CASE WHEN row.holder_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (h:Unit {unit_id: row.holder_unit_id})
-  ON CREATE SET h += row.ref_stub, h.stub_column = 'holder_unit_id'
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_unit_id'
   MERGE (a)-[r:HELD_BY]->(h) SET r += coalesce(row.ref_src.holder_unit_id, row.rel_props))
 """
 
@@ -183,9 +183,9 @@ OPTIONAL MATCH ()-[old_from:PAID]->(t)
 DELETE old_to, old_from
 WITH t, row
 MERGE (a:Account {account_no: row.from_account})
-ON CREATE SET a += row.ref_stub, a.stub_column = 'from_account'
+ON CREATE SET a += row.rel_props, a.stub = true, a.stub_column = 'from_account'
 MERGE (b:Account {account_no: row.to_account})
-ON CREATE SET b += row.ref_stub, b.stub_column = 'to_account'
+ON CREATE SET b += row.rel_props, b.stub = true, b.stub_column = 'to_account'
 MERGE (a)-[r1:PAID]->(t) SET r1 += coalesce(row.ref_src.from_account, row.rel_props)
 MERGE (t)-[r2:PAID_TO]->(b) SET r2 += coalesce(row.ref_src.to_account, row.rel_props)
 """
@@ -200,21 +200,21 @@ DELETE old
 WITH s, row
 FOREACH (_ IN CASE WHEN row.recipient_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.recipient_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'recipient_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'recipient_id_number'
   MERGE (s)-[r:RECIPIENT]->(p)
   SET r += coalesce(row.ref_src.recipient_id_number, row.rel_props))
 FOREACH (_ IN CASE WHEN row.unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (u:Unit {unit_id: row.unit_id})
-  ON CREATE SET u += row.ref_stub, u.stub_column = 'unit_id'
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'unit_id'
   MERGE (s)-[r:ISSUED_BY]->(u) SET r += coalesce(row.ref_src.unit_id, row.rel_props))
 FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.approver_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'approver_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'approver_id_number'
   MERGE (s)-[r:APPROVED_BY]->(p)
   SET r += coalesce(row.ref_src.approver_id_number, row.rel_props))
 FOREACH (_ IN CASE WHEN row.account_no IS NULL THEN [] ELSE [1] END |
   MERGE (a:Account {account_no: row.account_no})
-  ON CREATE SET a += row.ref_stub, a.stub_column = 'account_no'
+  ON CREATE SET a += row.rel_props, a.stub = true, a.stub_column = 'account_no'
   MERGE (s)-[r:INTO_ACCOUNT]->(a) SET r += coalesce(row.ref_src.account_no, row.rel_props))
 """
 
@@ -228,11 +228,11 @@ DELETE old
 WITH c, row
 FOREACH (_ IN CASE WHEN row.subject_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.subject_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'subject_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'subject_id_number'
   MERGE (c)-[r:ABOUT]->(p) SET r += coalesce(row.ref_src.subject_id_number, row.rel_props))
 FOREACH (_ IN CASE WHEN row.subject_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (u:Unit {unit_id: row.subject_unit_id})
-  ON CREATE SET u += row.ref_stub, u.stub_column = 'subject_unit_id'
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'subject_unit_id'
   MERGE (c)-[r:ABOUT]->(u) SET r += coalesce(row.ref_src.subject_unit_id, row.rel_props))
 """
 
@@ -264,9 +264,9 @@ UNWIND $rows AS row
 CREATE (t:Transaction)
 SET t = row.props
 MERGE (a:Account {account_no: row.from_account})
-ON CREATE SET a += row.ref_stub, a.stub_column = 'from_account'
+ON CREATE SET a += row.rel_props, a.stub = true, a.stub_column = 'from_account'
 MERGE (b:Account {account_no: row.to_account})
-ON CREATE SET b += row.ref_stub, b.stub_column = 'to_account'
+ON CREATE SET b += row.rel_props, b.stub = true, b.stub_column = 'to_account'
 CREATE (a)-[r1:PAID]->(t) SET r1 = row.rel_props
 CREATE (t)-[r2:PAID_TO]->(b) SET r2 = row.rel_props
 """
@@ -277,19 +277,19 @@ CREATE (s:SubsidyPayment)
 SET s = row.props
 FOREACH (_ IN CASE WHEN row.recipient_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.recipient_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'recipient_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'recipient_id_number'
   CREATE (s)-[r:RECIPIENT]->(p) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (u:Unit {unit_id: row.unit_id})
-  ON CREATE SET u += row.ref_stub, u.stub_column = 'unit_id'
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'unit_id'
   CREATE (s)-[r:ISSUED_BY]->(u) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.approver_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'approver_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'approver_id_number'
   CREATE (s)-[r:APPROVED_BY]->(p) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.account_no IS NULL THEN [] ELSE [1] END |
   MERGE (a:Account {account_no: row.account_no})
-  ON CREATE SET a += row.ref_stub, a.stub_column = 'account_no'
+  ON CREATE SET a += row.rel_props, a.stub = true, a.stub_column = 'account_no'
   CREATE (s)-[r:INTO_ACCOUNT]->(a) SET r = row.rel_props)
 """
 
@@ -299,15 +299,15 @@ CREATE (k:Contract)
 SET k = row.props
 FOREACH (_ IN CASE WHEN row.buyer_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (u:Unit {unit_id: row.buyer_unit_id})
-  ON CREATE SET u += row.ref_stub, u.stub_column = 'buyer_unit_id'
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'buyer_unit_id'
   CREATE (k)-[r:BUYER]->(u) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.supplier_credit_code IS NULL THEN [] ELSE [1] END |
   MERGE (c:Company {credit_code: row.supplier_credit_code})
-  ON CREATE SET c += row.ref_stub, c.stub_column = 'supplier_credit_code'
+  ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'supplier_credit_code'
   CREATE (k)-[r:SUPPLIER]->(c) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.approver_id_number IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.approver_id_number})
-  ON CREATE SET p += row.ref_stub, p.stub_column = 'approver_id_number'
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'approver_id_number'
   CREATE (k)-[r:APPROVED_BY]->(p) SET r = row.rel_props)
 FOREACH (_ IN CASE WHEN row.tender_id IS NULL THEN [] ELSE [1] END |
   MERGE (t:Tender {tender_id: row.tender_id}) ON CREATE SET t += row.rel_props

@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
+import pytest
 
 from accounting import assert_accounted, assert_complete
 from builders import credit_code, id_number, write_table
-from ingest.loader import load_dataset
+from ingest.loader import LoadFailed, load_dataset
 from ingest.profiles import load_profile
 
 PERSON_HEADER = ["id_number", "name", "phone", "address"]
@@ -233,3 +234,24 @@ def test_formula_cells_without_stored_values_are_reported(db, tmp_path):
     assert db.read("MATCH (k:Contract) RETURN k.title AS title, k.amount AS amount") == [
         {"title": "道路维修", "amount": None}]
     assert_complete(result.report)
+
+
+def test_a_load_failing_halfway_leaves_its_report_and_a_failed_run(db, tmp_path):
+    folder = tmp_path / "halfway"
+    ids = _people(60)
+    rows = [f"{pid},人员{i},,".encode() for i, pid in enumerate(ids)]
+    rows[3] = f"{ids[3]},坏号,,".replace(ids[3], ids[3][:-1] + "0" if ids[3][-1] != "0" else "1")
+    rows[3] = rows[3].encode()
+    rows[55] = f"{ids[55]},".encode() + "张三".encode("gbk") + b",,"  # not UTF-8
+    folder.mkdir()
+    (folder / "persons.csv").write_bytes(b"id_number,name,phone,address\n" + b"\n".join(rows) + b"\n")
+    profile = tmp_path / "utf8.yaml"
+    profile.write_text("persons:\n  encoding: utf-8\n", encoding="utf-8")
+    reports = tmp_path / "reports"
+    with pytest.raises(LoadFailed, match="not valid utf-8 after row .*load report so far: .*load-report"):
+        load_dataset(db, folder, profile=load_profile(profile), report_dir=reports, batch_size=10)
+    [report] = reports.glob("load-report-*.csv")
+    assert "persons.csv,5,id_number" in report.read_text(encoding="utf-8-sig")
+    run = db.read("MATCH (r:LoadRun) RETURN r.status AS status, r.report AS report")
+    assert run == [{"status": "failed", "report": str(report)}]
+    assert 0 < db.read("MATCH (p:Person) RETURN count(p) AS n")[0]["n"] < 60

@@ -192,3 +192,22 @@ def test_tie_values_read_a_tie_two_datasets_give(db, tmp_path):
     ranks = tie_values(db, "HOLDS_POSITION", key["key"])["rank"]
     assert [(v["value"], v["src_dataset"], v["chosen"]) for v in ranks] == [
         ("正科", "hr", True), ("副科", "audit", False)]
+
+
+def test_a_reference_two_datasets_disagree_on_links_the_chosen_one_with_its_source(db, tmp_path):
+    for name, buyer, amount in (("finance", "U1", "1000"), ("procurement", "U2", "1200")):
+        folder = tmp_path / name
+        write_table(folder, "units", ["unit_id", "name"], [["U1", "交通局"], ["U2", "水利局"]])
+        write_table(folder, "contracts", ["contract_id", "buyer_unit_id", "amount", "title"],
+                    [["HT-1", buyer, amount, "道路维修" if name == "finance" else ""]])
+        result = load_dataset(db, folder, dataset=name)
+    buyers = db.read("MATCH (k:Contract {contract_id: 'HT-1'})-[r:BUYER]->(u:Unit) "
+                     "RETURN u.unit_id AS unit, r.src_dataset AS source, k.amount AS amount, "
+                     "k.title AS title, k.conflicts AS conflicts")
+    assert buyers == [{"unit": "U1", "source": "finance", "amount": 1000.0, "title": "道路维修",
+                       "conflicts": ["amount", "buyer_unit_id"]}]
+    values = entity_values(db, "Contract", "HT-1")
+    assert [(v["value"], v["src_dataset"], v["chosen"]) for v in values["buyer_unit_id"]] == [
+        ("U1", "finance", True), ("U2", "procurement", False)]
+    assert {(i.column, i.value) for i in result.report if i.action == "conflict"} == {
+        ("amount", "1200.0"), ("buyer_unit_id", "U2")}
