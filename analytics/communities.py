@@ -24,7 +24,7 @@ import pandas as pd
 
 from analytics.access import in_scope
 from analytics.plain import plain
-from analytics.queries import EntityNotFound, as_date, resolve_entity
+from analytics.queries import EntityNotFound, as_date, resolve_entity, valid_at
 from analytics.scope import Scope
 
 __all__ = [
@@ -49,8 +49,7 @@ MATCH (n) WHERE elementId(n) = element_id
 CALL {
   WITH n MATCH (n)-[r:HAS_RELATIVE|HOLDS_ROLE|HOLDS_POSITION]-(m)
   WHERE (m:Person OR m:Company OR m:Unit)
-    AND ($at IS NULL OR ((r.start_date IS NULL OR r.start_date <= $at)
-                         AND (r.end_date IS NULL OR r.end_date >= $at)))
+    AND ($at IS NULL OR (""" + valid_at("r", "$at") + """))
   RETURN m, type(r) AS kind, count(r) AS count, 0.0 AS amount
   UNION ALL
   WITH n MATCH (n)<-[:BUYER|SUPPLIER]-(contract:Contract)-[:BUYER|SUPPLIER]->(m) WHERE m <> n

@@ -20,6 +20,7 @@ from analytics.plain import plain
 from analytics.queries import INTERNAL_PROPERTIES, resolve_entity
 from analytics.scope import Scope
 from graph.model import PROVENANCE, load_model
+from graph.values import entity_values
 
 __all__ = ["ALERTS_NAMING", "entity_card", "facts_of"]
 
@@ -38,9 +39,15 @@ RETURN size(alerts) AS total, alerts[..$limit] AS alerts
 """
 
 
-def facts_of(label: str, properties: dict) -> list[dict]:
-    """The properties of a node as facts: model label in Chinese and English, value, and
-    the sources that gave it (today the node's own provenance).
+def facts_of(label: str, properties: dict, values: dict | None = None) -> list[dict]:
+    """The properties of a node as facts: model label in Chinese and English, the value
+    shown, and the sources that gave it.
+
+    ``values`` (``graph.values.entity_values``) lists every source's value of each property:
+    when several datasets give one, each is a source with its own ``value`` and ``chosen``
+    (the one the node shows, by the precedence policy, comes first), so a conflicting
+    value stays visible beside the one shown. Without it the node's own provenance is the
+    one source.
 
     >>> [fact] = facts_of("Person", {"name": "张三", "src_dataset": "d", "src_file": "p.csv",
     ...                              "src_row": 2, "src_run": "r1"})
@@ -58,10 +65,22 @@ def facts_of(label: str, properties: dict) -> list[dict]:
         if name in INTERNAL_PROPERTIES or name in PROVENANCE or name in _MARKERS:
             continue
         spec = node.properties.get(name)
+        given = (values or {}).get(name)
         facts.append({"property": name, "label_zh": spec.zh if spec else None,
                       "label_en": spec.en if spec else None,
-                      "value": plain(properties[name]), "sources": sources})
+                      "value": plain(properties[name]),
+                      "sources": [_source_of(entry) for entry in given] if given else sources})
     return facts
+
+
+def _source_of(entry: dict) -> dict:
+    """One source's value of a property, in the shape of a fact's source."""
+    source = {"dataset": entry.get("src_dataset"), "file": entry.get("src_file"),
+              "row": entry.get("src_row"), "run": entry.get("src_run"),
+              "value": plain(entry.get("value")), "chosen": bool(entry.get("chosen"))}
+    if entry.get("unreported_since") is not None:
+        source["unreported_since"] = plain(entry["unreported_since"])
+    return source
 
 
 def entity_card(connection, key: str, *, scope: Scope, at: dt.date | str | None = None,
@@ -87,7 +106,9 @@ def entity_card(connection, key: str, *, scope: Scope, at: dt.date | str | None 
     -------
     dict
         ``entity`` (label, label_zh, label_en, key, name); ``facts`` (``[{property,
-        label_zh, label_en, value, sources: [{dataset, file, row, run}]}]``);
+        label_zh, label_en, value, sources: [{dataset, file, row, run, value, chosen}]}]``:
+        every source's value, the one shown first; a value another source gives differently
+        stays beside it);
         ``provenance`` (the node's own); ``flags`` (``keyless``: known without an
         identifier; ``stub``: known only from a reference in another table);
         ``ties`` (as ``analytics.expand.expand``: neighbours, counts, truncated);
@@ -106,7 +127,8 @@ def entity_card(connection, key: str, *, scope: Scope, at: dt.date | str | None 
     return {
         "entity": {"label": label, "label_zh": node.name_zh, "label_en": node.name_en,
                    "key": entity["key"], "name": entity["name"]},
-        "facts": facts_of(label, properties),
+        "facts": facts_of(label, properties,
+                          entity_values(connection, label, entity["key"])),
         "provenance": {name: properties.get(name) for name in PROVENANCE},
         "flags": {name: bool(properties.get(name)) for name in sorted(_MARKERS)},
         "ties": expand(connection, entity["key"], scope=scope, limit=ties, at=at),

@@ -28,7 +28,7 @@ from functools import lru_cache
 from analytics.access import in_scope
 from analytics.plain import plain
 from analytics.queries import (INTERNAL_PROPERTIES, PROVENANCE_KEYS, as_date,
-                               candidate_keys, resolve_entity)
+                               candidate_keys, resolve_entity, valid_at)
 from analytics.scope import Scope
 from graph.model import load_model
 
@@ -95,8 +95,7 @@ def _neighbours_query(label: str, rel_type: str, direction: str,
     return f"""
 MATCH (n) WHERE elementId(n) = $element_id
 MATCH (n){arrow}(m) WHERE ({label_filter})
-  AND ($at IS NULL OR ((r.start_date IS NULL OR r.start_date <= $at)
-                       AND (r.end_date IS NULL OR r.end_date >= $at)
+  AND ($at IS NULL OR ({valid_at('r', '$at')}
                        AND coalesce(m.signed_date, m.date, m.submitted_date, $at) <= $at))
   AND {'true' if implied else _condition(labels, 'm')}
 WITH r, m,

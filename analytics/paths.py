@@ -22,7 +22,7 @@ import networkx as nx
 
 from analytics.plain import plain
 from analytics.queries import (INTERNAL_PROPERTIES, PROVENANCE_KEYS, as_date, counterparts,
-                               resolve_entity)
+                               resolve_entity, valid_at)
 from analytics.scope import Scope
 from graph.model import load_model
 
@@ -51,9 +51,8 @@ PATH_TYPES = tuple(sorted(load_model().relationship_types - BOOKKEEPING_TYPES))
 # PART_OF is left out by default: every unit of a county reaches every other through it.
 DEFAULT_PATH_TYPES = tuple(t for t in PATH_TYPES if t != "PART_OF")
 
-_TIE_VALID_AT = """
-  type(r) IN $types AND ($at IS NULL OR (
-    (r.start_date IS NULL OR r.start_date <= $at) AND (r.end_date IS NULL OR r.end_date >= $at)))
+_TIE_VALID_AT = f"""
+  type(r) IN $types AND ($at IS NULL OR ({valid_at('r', '$at')}))
 """
 
 # Nodes by element id and label only: their keys and names come through

@@ -11,6 +11,7 @@ when in scope, ``withheld`` when not. Each query takes ``$id_number`` (the store
 from __future__ import annotations
 
 from analytics.access import in_scope, shown
+from analytics.queries import valid_at
 
 __all__ = ["PERSON", "POSITIONS", "RELATIVES", "COMPANIES", "CONTRACTS", "PAYMENTS",
            "SUBSIDIES", "ALERTS", "RELATED_ALERTS"]
@@ -100,9 +101,7 @@ RETURN {{contract_id: contract.contract_id, title: contract.title,
         buyer: {shown('unit', 'Unit')}, supplier: {shown('company', 'Company')},
         supplier_credit_code: company.credit_code, approver: {shown('approver', 'Person')},
         approved_by_him: approver = p,
-        during_tenure: any(post IN posts WHERE
-          (post.start_date IS NULL OR post.start_date <= contract.signed_date)
-          AND (post.end_date IS NULL OR contract.signed_date <= post.end_date)),
+        during_tenure: any(post IN posts WHERE {valid_at('post', 'contract.signed_date')}),
         src_file: contract.src_file, src_row: contract.src_row}} AS row,
        {in_scope('Contract', 'contract')} AS visible,
        [contract.signed_date, contract.contract_id] AS sort_key

@@ -36,6 +36,7 @@ __all__ = [
     "counterparts",
     "node_summary",
     "resolve_entity",
+    "valid_at",
 ]
 
 _MODEL = load_model()
@@ -46,7 +47,7 @@ CAPTIONS = {label: _MODEL.nodes[label].caption for label in ENTITY_KEYS}
 
 PROVENANCE_KEYS = ("src_dataset", "src_file", "src_row")
 # Bookkeeping a node or tie carries that is not a fact about it.
-INTERNAL_PROPERTIES = frozenset({"rel_key", "record_key", "src_hash", "src_run", "closed_run",
+INTERNAL_PROPERTIES = frozenset({"rel_key", "record_key", "src_hash", "src_run", "unreported_run",
                                  *PROVENANCE_KEYS})
 
 # One unique-index seek per label, each filtered by the label's scope condition.
@@ -72,6 +73,25 @@ _SEPARATORS = re.compile(r"[\s\-_]+")
 
 class EntityNotFound(LianjianError):
     """No entity the reader may see has the identifier typed (missing or out of scope)."""
+
+
+def valid_at(tie: str, day: str) -> str:
+    """Cypher: the tie ``tie`` holds on the date ``day`` (both Cypher expressions).
+
+    The rules' own reading (docs/rules.md, "Valid at a date"): dates bound it, a bound
+    known only to the month or year (``start_date_period``) counts from the next period, and
+    a tie no longer reported (``unreported_since``) is not asserted on or after that date.
+
+    >>> "unreported_since" in valid_at("r", "$at")
+    True
+    """
+    return (f"({tie}.start_date IS NULL OR {tie}.start_date <= {day}) "
+            f"AND ({tie}.end_date IS NULL OR {tie}.end_date >= {day}) "
+            f"AND coalesce({tie}.start_date_period < left(toString({day}), "
+            f"size({tie}.start_date_period)), true) "
+            f"AND coalesce({tie}.end_date_period > left(toString({day}), "
+            f"size({tie}.end_date_period)), true) "
+            f"AND coalesce({tie}.unreported_since > {day}, true)")
 
 
 def candidate_keys(key: str) -> list[str]:

@@ -16,13 +16,29 @@ import yaml
 
 MODEL_DIR = Path(__file__).with_name("model")
 
-# Provenance carried by every loaded node and relationship.
+# Provenance carried by every loaded node and relationship, and the loader's bookkeeping.
 PROVENANCE = {
-    "src_dataset": "Dataset the fact came from",
+    "src_dataset": "Dataset the fact came from: a source that gave this node or tie (with "
+                   "several sources, the one ranked first by the precedence policy)",
     "src_file": "File within the dataset",
     "src_row": "Row number in the file (header = 1)",
     "src_run": "Extract that last wrote it (content digest of the dataset files, LoadRun.extract_id)",
+    "src_hash": "Digest of the row as loaded (an unchanged row is not written again)",
+    "src_sources": "Number of datasets that give this node or tie (absent: one); their values "
+                   "are Claim nodes, read with graph.values.entity_values",
+    "conflicts": "Properties on which those datasets disagree",
+    "src_elsewhere": "Properties whose shown value comes from another dataset than src_dataset",
+    "stub": "true: no table defines this node; it exists because the row named by src_* "
+            "refers to it (column stub_column), and is known only from that row",
+    "stub_column": "The column of that row which names the stub",
+    "warnings": "Implausible values of the row, loaded as given (see the load report)",
+    "unreported_since": "Ties only: the extract date from which no source reports the tie "
+                        "any more (no end date is made up; rules do not assert the tie on or "
+                        "after this date)",
+    "unreported_run": "Ties only: the load run that noticed it",
 }
+# Properties that describe where a value came from rather than the entity itself.
+BOOKKEEPING_PROPERTIES = frozenset(PROVENANCE) | {"rel_key", "derived"}
 
 
 @dataclass(frozen=True)

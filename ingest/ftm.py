@@ -18,7 +18,8 @@ from followthemoney.util import make_entity_id
 from ingest.identifiers import (InvalidValue, normalize_account_no, normalize_credit_code,
                                 normalize_id_number)
 from ingest.ocds import ImportResult, json_documents, parse_amount, parse_date
-from ingest.records import Record
+from ingest.records import Issue, Record
+from ingest.report import MERGED
 
 __all__ = ["read_ftm", "write_ftm", "RELATIONS", "ROLES"]
 
@@ -86,6 +87,7 @@ class _Reader:
         self.accounts: dict[str, Record] = {}  # entity id or account_no -> record, holder later
         self.awarded = {e.first("contract") for e, _ in entities.values()
                         if e.schema.name == "ContractAward"}
+        self.roles: dict[tuple, Record] = {}  # one company role per holder, company, role, start
 
     def map(self) -> None:
         links = []
@@ -167,13 +169,44 @@ class _Reader:
 
     def _role(self, entity: EntityProxy, source: Source, company: str | None, holder_prop: str,
               role: str, share: float | None) -> None:
+        """One company role; FtM entities for the same holder, company, role and start (a
+        founder who is also the owner) become one tie carrying each role text and id."""
         if company and self._link(entity, holder_prop, source, "persons", "companies"):
             values = {"credit_code": company, **self._holder(entity.first(holder_prop)),
                       "role": role, "share_pct": share,
                       "start_date": parse_date(entity.first("startDate")),
                       "end_date": parse_date(entity.first("endDate"))}
-            self.result.add(_record("company_roles", values, source, entity,
-                                    role_text=entity.first("role")))
+            key = tuple(values.get(column) for column in (
+                "credit_code", "holder_id_number", "holder_credit_code", "role", "start_date"))
+            texts = entity.get("role") + entity.get("ownershipType", quiet=True)
+            first = self.roles.get(key)
+            if first is None:
+                self.roles[key] = record = _record("company_roles", values, source, entity,
+                                                   role_text=entity.first("role"))
+                record.extra.update(ftm_ids=[entity.id], role_texts=list(texts))
+                self.result.add(record)
+                return
+            self._merge_role(first, values, entity, source, texts)
+
+    def _merge_role(self, first: Record, values: dict, entity: EntityProxy, source: Source,
+                    texts: list[str]) -> None:
+        first.extra["ftm_ids"].append(entity.id)
+        first.extra["role_texts"] = list(dict.fromkeys(first.extra["role_texts"] + texts))
+        notes = []
+        for column in ("share_pct", "end_date"):
+            if values.get(column) is not None and first.values.get(column) is None:
+                first.values[column] = values[column]
+            elif values.get(column) not in (None, first.values.get(column)):
+                notes.append(f"{column} {values[column]} differs from {first.values[column]}, "
+                             "which is kept")
+        roles = "; ".join(first.extra["role_texts"]) or first.values["role"]
+        self.result.merged.append(Issue(
+            source[0], source[1], "role", entity.id,
+            f"merged: same holder, company, role and start as {first.extra['ftm_id']} "
+            f"(row {first.row}); one {first.values['role']} tie carries each role ({roles}) "
+            f"and entity id{'; ' + '; '.join(notes) if notes else ''}", MERGED,
+            "company_roles"))
+        self.result.stats["merged"] += 1
 
     def _family(self, entity: EntityProxy, source: Source) -> None:
         person = self._link(entity, "person", source, "persons")

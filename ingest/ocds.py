@@ -45,6 +45,7 @@ class ImportResult:
     records: dict[str, list[Record]] = field(default_factory=dict)
     skipped: list[Issue] = field(default_factory=list)
     corrected: list[Issue] = field(default_factory=list)
+    merged: list[Issue] = field(default_factory=list)  # several input records, one fact
     stats: Counter = field(default_factory=Counter)
     _seen: dict[tuple, Record] = field(default_factory=dict, repr=False)
 

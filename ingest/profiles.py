@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from graph.errors import LianjianError
 from ingest.identifiers import InvalidValue
 from ingest.normalize import parse_enum
 from ingest.readers import WORKBOOK_SUFFIXES, detect_encoding, iter_cells, sheet_names
@@ -46,8 +47,8 @@ UNITS = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 SAMPLE_ROWS = 500
 MAX_DISTINCT_VALUES = 40
 
-class ProfileError(ValueError):
-    """A profile names an unknown table, column, key, encoding or unit."""
+class ProfileError(LianjianError, ValueError):
+    """A profile is not valid YAML, or names an unknown table, column, key, encoding or unit."""
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,19 @@ _StringLoader.yaml_implicit_resolvers = {
 def load_profile(path: str | Path) -> Profile:
     """Read and check a profile; every error names the profile, the table and the fix."""
     path = Path(path)
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringLoader) or {}
+    if not path.is_file():
+        raise ProfileError(f"{path}: no such profile file; give the path of a .yaml profile "
+                           "(`lianjian map suggest FILE` drafts one)")
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_StringLoader) or {}
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path.name}: a profile must be saved as UTF-8 text") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ProfileError(f"{path.name}: not valid YAML{where} ({problem}); fix the "
+                           "indentation or quoting there") from None
     if not isinstance(data, dict):
         raise ProfileError(f"{path.name}: a profile is a mapping of table names to their settings")
     description = str(data.pop("description", "") or "")
@@ -127,6 +140,9 @@ def load_profile(path: str | Path) -> Profile:
         if spec is None:
             known = ", ".join(load_tables_spec())
             raise ProfileError(f"{path.name}: unknown table {table!r}; use one of {known}")
+        if not isinstance(entry or {}, dict):
+            raise ProfileError(f"{path.name}, table {spec.name}: expected settings (file, "
+                               f"columns, values, ...) under the table name, found {entry!r}")
         tables[spec.name] = _table_profile(path.name, spec, entry or {})
     return Profile(tables, description, path)
 
@@ -137,7 +153,13 @@ def _table_profile(name: str, spec, entry: dict) -> TableProfile:
     if unknown:
         raise ProfileError(
             f"{where}: unknown key {', '.join(sorted(unknown))}; use {', '.join(sorted(TABLE_KEYS))}")
-    columns = dict(entry.get("columns") or {})
+    for key in ("columns", "values", "units"):
+        if not isinstance(entry.get(key) or {}, dict):
+            raise ProfileError(f"{where}: {key} must be a mapping (header: column), "
+                               f"found {entry[key]!r}")
+    if any(not isinstance(mapping or {}, dict) for mapping in (entry.get("values") or {}).values()):
+        raise ProfileError(f"{where}: values maps each column to a mapping (source value: value)")
+    columns = {str(header): column for header, column in (entry.get("columns") or {}).items()}
     values = {column: {str(k): str(v) for k, v in (mapping or {}).items()}
               for column, mapping in (entry.get("values") or {}).items()}
     units = dict(entry.get("units") or {})

@@ -4,24 +4,29 @@ Data reaches a supervision commission as exports from many systems: GBK CSVs fro
 software, UTF-8 with a BOM from Excel, workbooks with one sheet per table, Chinese or
 English headers in any order, a title row above the header. This module absorbs those
 differences and nothing else: values stay raw text for ``ingest.normalize`` to judge.
-CSV is streamed row by row, so memory stays flat whatever the size of the file.
+What the reader itself sees wrong (a row with more or fewer cells than the header, a quote
+that swallowed rows, a formula cell without its stored value) travels with the row as
+``SourceRow.notes``, so it reaches the report. CSV is streamed row by row, so memory stays
+flat whatever the size of the file. Finding which file holds which table is
+``ingest.discovery``.
 """
 from __future__ import annotations
 
-import codecs
-import csv
 import datetime
-import fnmatch
 import itertools
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
-from ingest.records import SourceRow
+from graph.errors import LianjianError
+from ingest.csv_text import EncodingError, detect_encoding, iter_csv_records
+from ingest.records import CellNote, SourceRow
 from ingest.tables import header_aliases, header_key, load_tables_spec, table_for_name
 
 if TYPE_CHECKING:
@@ -38,6 +43,7 @@ __all__ = [
     "detect_encoding",
     "source_name",
     "sheet_names",
+    "open_workbook",
 ]
 
 Source = Path | tuple[Path, str]
@@ -46,77 +52,49 @@ Source = Path | tuple[Path, str]
 TEXT_SUFFIXES = {".csv", ".tsv"}
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm"}
 HEADER_SEARCH_ROWS = 10
-_CHUNK = 1 << 20
 
 
-class DatasetError(ValueError):
-    """The dataset folder cannot be read as a set of tables."""
+class DatasetError(LianjianError, ValueError):
+    """The dataset folder, or a workbook in it, cannot be read as a set of tables."""
 
 
-class EncodingError(ValueError):
-    """A CSV file is neither UTF-8 nor GB18030."""
+class HeaderError(LianjianError, ValueError):
+    """A table's header is missing, lacks a required column or names a column twice."""
 
 
-class HeaderError(ValueError):
-    """A table's header lacks a required column or names a column twice."""
+def discover_tables(dataset_dir: str | Path, profile: Profile | None = None,
+                    ignored: list | None = None) -> dict[str, Source]:
+    """The file (or sheet) holding each table; see ``ingest.discovery.discover_tables``."""
+    from ingest.discovery import discover_tables as discover
+
+    return discover(dataset_dir, profile, ignored)
 
 
-def discover_tables(dataset_dir: str | Path, profile: Profile | None = None) -> dict[str, Source]:
-    """Find the file (or workbook sheet) holding each canonical table in a dataset folder.
-
-    A CSV or workbook is recognised by its name (``persons.csv``, ``人员.xlsx``) or by a
-    ``file:`` pattern in the profile; a workbook with any other name contributes the
-    sheets named after tables. ``truth.csv`` is never read: it only measures detectors.
-    """
-    found: dict[str, Source] = {}
-    for path in sorted(Path(dataset_dir).iterdir()):
-        if not path.is_file() or path.name.startswith((".", "~$")) or path.stem.lower() == "truth":
-            continue
-        for table, source in _tables_in_file(path, profile):
-            if table in found:
-                raise DatasetError(
-                    f"{Path(dataset_dir).name}: table {table} is in both {source_name(found[table])} "
-                    f"and {source_name(source)}; keep one of them"
-                )
-            found[table] = source
-    return found
-
-
-def _tables_in_file(path: Path, profile: Profile | None) -> list[tuple[str, Source]]:
-    suffix = path.suffix.lower()
-    profiled = _tables_by_profile(path.name, profile)
-    table = profiled[0][0] if profiled else table_for_name(path.stem)
-    if suffix in TEXT_SUFFIXES:
-        return [(table, path)] if table else []
-    if suffix in WORKBOOK_SUFFIXES:
-        sheets = sheet_names(path)
-        if profiled:
-            return [(name, (path, sheet or _sheet_for_table(sheets, name))) for name, sheet in profiled]
-        if table:
-            return [(table, (path, _sheet_for_table(sheets, table)))]
-        return [(name, (path, sheet)) for sheet in sheets if (name := table_for_name(sheet))]
-    if suffix in {".xls", ".et"} and table:
-        raise DatasetError(f"{path.name}: old Excel format cannot be read; save it as .xlsx or CSV UTF-8")
-    return []
-
-
-def _tables_by_profile(file_name: str, profile: Profile | None) -> list[tuple[str, str | None]]:
-    """Tables whose profile ``file:`` pattern matches, with the ``sheet:`` each names."""
-    return [(table, table_profile.sheet)
-            for table, table_profile in (profile.tables.items() if profile else ())
-            if table_profile.file and fnmatch.fnmatch(file_name.casefold(), table_profile.file.casefold())]
+def open_workbook(path: str | Path, data_only: bool = True):
+    """An .xlsx workbook opened read-only, or one line saying why it cannot be read."""
+    path = Path(path)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError,
+            TypeError) as error:
+        cause = str(error).strip().splitlines()[0][:120] if str(error).strip() else \
+            type(error).__name__
+        raise DatasetError(f"{path.name}: not a readable .xlsx workbook ({cause}); open it "
+                           "in Excel or WPS and save it again as .xlsx, or export CSV UTF-8"
+                           ) from None
 
 
 def sheet_names(path: str | Path) -> list[str]:
     """The sheet names of a workbook, in order, without loading its cells."""
-    workbook = openpyxl.load_workbook(path, read_only=True)
+    workbook = open_workbook(path)
     try:
         return list(workbook.sheetnames)
     finally:
         workbook.close()
 
 
-def _sheet_for_table(sheets: list[str], table: str) -> str:
+def sheet_for_table(sheets: list[str], table: str) -> str:
+    """The sheet named after ``table``, else the first sheet."""
     return next((sheet for sheet in sheets if table_for_name(sheet) == table), sheets[0])
 
 
@@ -135,22 +113,26 @@ def read_rows(table: str, source: str | Source, profile: Profile | TableProfile 
     values. Unknown columns go to ``extra``; blank rows are skipped; ``row`` is the
     spreadsheet row number, so the investigator can find the row in the file.
     The header is checked at once: ``HeaderError`` is raised by the call itself, before
-    any row is yielded, if a required column is missing.
+    any row is yielded, if the file is empty or a required column is missing.
     """
     table_profile = profile.for_table(table) if hasattr(profile, "for_table") else profile
     source = _as_source(table, source, table_profile.sheet if table_profile else None)
     encoding = table_profile.encoding if table_profile else None
     file = _file_label(source)
-    rows = _non_blank(iter_cells(source, encoding))
+    rows = _non_blank(_records(source, encoding))
     headers, buffered = _find_header(rows, table, table_profile)
+    if not headers:
+        raise HeaderError(f"{file}: the file is empty (no header row); export the table "
+                          "again with its header, or remove the file")
     layout = _map_headers(table, headers, table_profile, file)
-    return _rows(table, file, itertools.chain(buffered, rows), layout, table_profile)
+    ragged = not isinstance(source, tuple)  # a workbook row simply ends at its last cell
+    return _rows(table, file, itertools.chain(buffered, rows), layout, table_profile, ragged)
 
 
-def _rows(table: str, file: str, rows: Iterator, layout: list, table_profile: TableProfile | None
-          ) -> Iterator[SourceRow]:
-    for row_number, cells in rows:
-        yield _source_row(table, file, row_number, cells, layout, table_profile)
+def _rows(table: str, file: str, rows: Iterator, layout: list, table_profile: TableProfile | None,
+          ragged: bool) -> Iterator[SourceRow]:
+    for row_number, cells, notes in rows:
+        yield _source_row(table, file, row_number, cells, notes, layout, table_profile, ragged)
 
 
 def _as_source(table: str, source: str | Source, sheet: str | None) -> Source:
@@ -158,7 +140,7 @@ def _as_source(table: str, source: str | Source, sheet: str | None) -> Source:
         return Path(source[0]), source[1]
     path = Path(source)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return path, sheet or _sheet_for_table(sheet_names(path), table)
+        return path, sheet or sheet_for_table(sheet_names(path), table)
     return path
 
 
@@ -168,18 +150,18 @@ def _file_label(source: Source) -> str:
     return source[0].name if isinstance(source, tuple) else source.name
 
 
-def _non_blank(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
-    return ((number, cells) for number, cells in rows if any(cell.strip() for cell in cells))
+def _non_blank(rows: Iterator) -> Iterator[tuple[int, list[str], list[CellNote]]]:
+    return (row for row in rows if any(cell.strip() for cell in row[1]))
 
 
 def _find_header(rows: Iterator, table: str, table_profile: TableProfile | None):
     """The header is the first of the first rows naming a known column (skipping title rows)."""
     known = set(header_aliases()[table]) | set(table_profile.column_map if table_profile else ())
     buffered = []
-    for number, cells in rows:
-        buffered.append((number, cells))
-        if any(header_key(cell) in known for cell in cells):
-            return cells, []
+    for row in rows:
+        buffered.append(row)
+        if any(header_key(cell) in known for cell in row[1]):
+            return row[1], []
         if len(buffered) >= HEADER_SEARCH_ROWS:
             break
     if not buffered:
@@ -231,8 +213,9 @@ def _with_zh(spec, names: str) -> str:
     return " or ".join(f"{name} [{spec.columns[name].zh}]" for name in names.split(" or "))
 
 
-def _source_row(table: str, file: str, row_number: int, cells: list[str],
-                layout: list[tuple[str, str]], table_profile: TableProfile | None) -> SourceRow:
+def _source_row(table: str, file: str, row_number: int, cells: list[str], notes: list[CellNote],
+                layout: list[tuple[str, str]], table_profile: TableProfile | None,
+                ragged: bool) -> SourceRow:
     values, extra = {}, {}
     for position, (kind, name) in enumerate(layout):
         text = cells[position] if position < len(cells) else ""
@@ -240,101 +223,91 @@ def _source_row(table: str, file: str, row_number: int, cells: list[str],
             values[name] = table_profile.translate(name, text) if table_profile else text
         elif text.strip():
             extra[name] = text
-    for position in range(len(layout), len(cells)):
-        if cells[position].strip():
-            extra[f"column_{position + 1}"] = cells[position]
-    return SourceRow(table, file, row_number, values, extra)
+    beyond = [position for position in range(len(layout), len(cells)) if cells[position].strip()]
+    for position in beyond:
+        extra[f"column_{position + 1}"] = cells[position]
+    notes = [_at_column(note, layout) for note in notes]
+    if ragged and (beyond or len(cells) < len(layout)):
+        notes.append(_ragged_note(cells, layout, beyond))
+    return SourceRow(table, file, row_number, values, extra, tuple(notes))
+
+
+def _at_column(note: CellNote, layout: list[tuple[str, str]]) -> CellNote:
+    """A note about cell ``#n`` named by the column the header gives that position."""
+    if not note.column.startswith("#"):
+        return note
+    position = int(note.column[1:]) - 1
+    name = layout[position][1] if position < len(layout) else f"column_{position + 1}"
+    return CellNote(name, note.text, note.reason, note.unreadable, note.action)
+
+
+def _ragged_note(cells: list[str], layout: list, beyond: list[int]) -> CellNote:
+    if beyond:
+        names = ", ".join(f"column_{position + 1}" for position in beyond)
+        return CellNote(names, "; ".join(cells[position] for position in beyond),
+                        f"ragged row: {len(cells)} cells, the header has {len(layout)}; the extra "
+                        f"cells are kept as {names}. A comma inside an unquoted value shifts the "
+                        "cells after it: check this row")
+    missing = ", ".join(name for _, name in layout[len(cells):])
+    return CellNote(missing, "", f"ragged row: {len(cells)} cells, the header has {len(layout)}; "
+                    f"the missing cells at the end ({missing}) are read as empty")
 
 
 def iter_cells(source: str | Source, encoding: str | None = None) -> Iterator[tuple[int, list[str]]]:
     """Yield (spreadsheet row number, cell texts) for every row, blank ones included."""
+    return ((number, cells) for number, cells, _ in _records(source, encoding))
+
+
+def _records(source: str | Source, encoding: str | None = None
+             ) -> Iterator[tuple[int, list[str], list[CellNote]]]:
+    """(row number, cell texts, what the reader saw wrong) for every row."""
     if isinstance(source, tuple):
-        yield from _iter_sheet(Path(source[0]), source[1])
-        return
+        return _iter_sheet(Path(source[0]), source[1])
     path = Path(source)
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        yield from _iter_sheet(path, None)
-        return
-    yield from _iter_csv(path, encoding or detect_encoding(path))
+        return _iter_sheet(path, None)
+    return iter_csv_records(path, encoding or detect_encoding(path))
 
 
-def _iter_csv(path: Path, encoding: str) -> Iterator[tuple[int, list[str]]]:
-    delimiter = _sniff_delimiter(path, encoding)
-    with path.open(encoding=encoding, newline="") as stream:
-        reader = csv.reader(stream, delimiter=delimiter)
-        try:
-            for number, cells in enumerate(reader, start=1):
-                yield number, cells
-        except UnicodeDecodeError as error:
-            raise EncodingError(
-                f"{path.name}: not valid {encoding} after row {reader.line_num} ({error.reason}); "
-                "fix the encoding in the profile or save the file as CSV UTF-8"
-            ) from None
+def _iter_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str], list[CellNote]]]:
+    """Rows of a sheet as text; a formula cell without a stored result is noted, not guessed.
 
-
-def _sniff_delimiter(path: Path, encoding: str) -> str:
-    """Comma unless the header line plainly uses tabs or semicolons (European Excel)."""
-    with path.open(encoding=encoding, newline="") as stream:
-        line = next((line for line in stream if line.strip()), "")
-    counts = {delimiter: line.count(delimiter) for delimiter in (",", "\t", ";")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] > counts[","] else ","
-
-
-def detect_encoding(path: str | Path) -> str:
-    """Tell UTF-8 (with or without BOM) from GB18030 by decoding the whole file strictly.
-
-    Both are tried in full rather than on a sample: a GBK file can be pure ASCII for
-    thousands of rows before its first Chinese name. Memory stays flat (1 MiB chunks).
+    Workbooks written by scripts (and some WPS exports) keep formulas without their cached
+    values; read with ``data_only`` such a cell looks empty. The formulas are read beside
+    the values so that the report can say which cell it was and why it has no value.
     """
-    path = Path(path)
-    with path.open("rb") as stream:
-        head = stream.read(4)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig" if _decodes(path, "utf-8-sig") else _unreadable(path)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise EncodingError(f"{path.name}: the file is UTF-16; save it as CSV UTF-8 (逗号分隔)")
-    if head.startswith(b"PK\x03\x04"):
-        raise EncodingError(f"{path.name}: this is an Excel workbook; rename it to .xlsx")
-    for encoding in ("utf-8", "gb18030"):
-        if _decodes(path, encoding):
-            return encoding
-    return _unreadable(path)
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    with path.open("rb") as stream:
-        try:
-            while chunk := stream.read(_CHUNK):
-                if b"\x00" in chunk:
-                    return False
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
-
-
-def _unreadable(path: Path) -> str:
-    raise EncodingError(
-        f"{path.name}: cannot read the text: it is neither UTF-8 nor GB18030/GBK. "
-        "Save it as CSV UTF-8, or name its encoding in a profile (encoding: ...)"
-    )
-
-
-def _iter_sheet(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str]]]:
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = open_workbook(path)
+    formulas = open_workbook(path, data_only=False)
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             sheets = ", ".join(workbook.sheetnames)
             raise DatasetError(f"{path.name}: no sheet named {sheet!r}; sheets: {sheets}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        worksheet.reset_dimensions()  # trust the cells, not the dimension some writers get wrong
-        for number, cells in enumerate(worksheet.iter_rows(), start=1):
-            yield number, [_cell_text(cell) for cell in cells]
+        name = sheet if sheet is not None else workbook.sheetnames[0]
+        worksheet, formula_sheet = workbook[name], formulas[name]
+        for each in (worksheet, formula_sheet):
+            each.reset_dimensions()  # trust the cells, not the dimension some writers get wrong
+        rows = itertools.zip_longest(worksheet.iter_rows(), formula_sheet.iter_rows(), fillvalue=())
+        for number, (cells, formula_cells) in enumerate(rows, start=1):
+            texts = [_cell_text(cell) for cell in cells]
+            yield number, texts, _formula_notes(texts, formula_cells)
     finally:
         workbook.close()
+        formulas.close()
+
+
+def _formula_notes(texts: list[str], formula_cells) -> list[CellNote]:
+    notes = []
+    for position, cell in enumerate(formula_cells):
+        formula = getattr(cell, "value", None)
+        if isinstance(formula, str) and formula.startswith("=") and not (
+                position < len(texts) and texts[position].strip()):
+            while len(texts) <= position:
+                texts.append("")
+            notes.append(CellNote(f"#{position + 1}", formula,
+                                  "formula without a stored value: the cell was read as empty. "
+                                  "Open the workbook in Excel or WPS and save it, so the values "
+                                  "are stored", unreadable=True, action="corrected"))
+    return notes
 
 
 def _cell_text(cell: Any) -> str:

@@ -1,7 +1,8 @@
-"""The reject/fix report of a load: every rejected or corrected value, nothing silent.
+"""The load report: every rejected, corrected, doubtful or conflicting value, nothing silent.
 
 Written as CSV (UTF-8 with BOM, so Excel shows the Chinese) with file, row, column, value,
 reason and action, plus counts by kind of reason for the summary printed after a load.
+The actions are those of ``ingest.records.Issue``.
 """
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from pathlib import Path
 
 from ingest.records import Issue
 
-__all__ = ["REJECTED", "CORRECTED", "IssueCount", "IssueReport"]
+__all__ = ["REJECTED", "CORRECTED", "WARNING", "CONFLICT", "REFERENCE", "MERGED", "IGNORED",
+           "SKIPPED", "IssueCount", "IssueReport"]
 
-REJECTED, CORRECTED = "rejected", "corrected"
+REJECTED, CORRECTED, WARNING, CONFLICT = "rejected", "corrected", "warning", "conflict"
+REFERENCE, MERGED, IGNORED, SKIPPED = "reference", "merged", "ignored", "skipped"
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class IssueReport:
     [IssueCount(file='persons.csv', column='id_number', reason='wrong length', action='rejected', count=1)]
     """
 
-    COLUMNS = ("file", "row", "column", "value", "reason", "action")
+    COLUMNS = ("file", "row", "column", "value", "reason", "action", "table")
 
     def __init__(self, issues: Iterable[Issue] = ()):
         self.issues: list[Issue] = list(issues)
@@ -57,14 +60,22 @@ class IssueReport:
         """Rows kept out of the graph (a row with several rejected cells counts once)."""
         return len({(issue.file, issue.row) for issue in self.issues if issue.action == REJECTED})
 
+    def count(self, action: str) -> int:
+        return sum(1 for issue in self.issues if issue.action == action)
+
     def write_csv(self, path: str | Path) -> Path:
-        """Write the issues as CSV in UTF-8 with BOM, so Excel shows the Chinese correctly."""
+        """Write the issues as CSV in UTF-8 with BOM, so Excel shows the Chinese correctly.
+
+        Written to a temporary name first and renamed, so a report is never half written.
+        """
         path = Path(path)
-        with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        partial = path.with_name(path.name + ".partial")
+        with partial.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.writer(stream)
             writer.writerow(self.COLUMNS)
             for issue in self.issues:
                 writer.writerow([getattr(issue, name) for name in self.COLUMNS])
+        partial.replace(path)
         return path
 
     def summary(self) -> list[IssueCount]:

@@ -3,17 +3,25 @@
 A write row holds the record's identity (``key``), the model properties with provenance
 (``props``), the identifiers it references, and a hash of all that: a row whose hash is
 already stored is not written again, which makes re-loads idempotent and fast.
+
+A node created only because this row names it carries ``stub = true`` and this row's
+provenance, ``rel_props`` (``ingest.writes``; the node's own row, when it comes, replaces
+both). An amount in another currency than yuan is moved to ``<column>_foreign`` beside its
+currency, so that nothing compares it as yuan.
 """
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from graph.model import load_model
 from ingest import writes
+from ingest.parsers import is_yuan
 from ingest.records import Record
+from ingest.tables import load_tables_spec
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,30 @@ def _join(*parts: Any) -> str:
     return "|".join("" if part is None else str(part) for part in parts)
 
 
+def _start(values: dict) -> Any:
+    """A tie's start for its key: the date, else the month or year the source gave."""
+    return values.get("start_date") or values.get("start_date_period")
+
+
+# Where each table's references live in the graph: (relationship type, the other end's
+# label) -> reference column; "<" marks a relationship that points at the row's node.
+REFERENCE_RELATIONSHIPS: dict[str, dict[tuple[str, str], str]] = {
+    "units": {("PART_OF", "Unit"): "parent_unit_id"},
+    "contracts": {("BUYER", "Unit"): "buyer_unit_id", ("SUPPLIER", "Company"):
+                  "supplier_credit_code", ("APPROVED_BY", "Person"): "approver_id_number",
+                  ("FOR_TENDER", "Tender"): "tender_id"},
+    "bids": {("FOR_TENDER", "Tender"): "tender_id", ("BIDDER", "Company"): "bidder_credit_code"},
+    "accounts": {("HELD_BY", "Person"): "holder_id_number", ("HELD_BY", "Company"):
+                 "holder_credit_code", ("HELD_BY", "Unit"): "holder_unit_id"},
+    "transactions": {("<PAID", "Account"): "from_account", ("PAID_TO", "Account"): "to_account"},
+    "subsidies": {("RECIPIENT", "Person"): "recipient_id_number", ("ISSUED_BY", "Unit"):
+                  "unit_id", ("APPROVED_BY", "Person"): "approver_id_number",
+                  ("INTO_ACCOUNT", "Account"): "account_no"},
+    "complaints": {("ABOUT", "Person"): "subject_id_number", ("ABOUT", "Unit"):
+                   "subject_unit_id"},
+}
+
+
 WRITERS: dict[str, TableWriter] = {w.table: w for w in [
     TableWriter("units", writes.UPSERT_UNITS, lambda v: v["unit_id"], label="Unit",
                 references=("parent_unit_id",), model_label="Unit"),
@@ -43,14 +75,14 @@ WRITERS: dict[str, TableWriter] = {w.table: w for w in [
     TableWriter("companies", writes.UPSERT_COMPANIES, lambda v: v["credit_code"],
                 label="Company", model_label="Company"),
     TableWriter("positions", writes.UPSERT_POSITIONS,
-                lambda v: _join(v["id_number"], v["unit_id"], v.get("title"), v.get("start_date")),
+                lambda v: _join(v["id_number"], v["unit_id"], v.get("title"), _start(v)),
                 tie="HOLDS_POSITION", dated_tie=True, references=("id_number", "unit_id")),
     TableWriter("kinship", writes.UPSERT_KINSHIP,
                 lambda v: _join(v["id_number"], v["relative_id_number"], v.get("relation")),
                 tie="HAS_RELATIVE", references=("id_number", "relative_id_number")),
     TableWriter("company_roles", writes.UPSERT_PERSON_ROLES,
                 lambda v: _join(v["credit_code"], v.get("holder_id_number"),
-                                v.get("holder_credit_code"), v.get("role"), v.get("start_date")),
+                                v.get("holder_credit_code"), v.get("role"), _start(v)),
                 tie="HOLDS_ROLE", dated_tie=True,
                 references=("credit_code", "holder_id_number", "holder_credit_code")),
     TableWriter("contracts", writes.UPSERT_CONTRACTS, lambda v: v["contract_id"],
@@ -125,14 +157,14 @@ def _with_keyless_party(writer: TableWriter, values: dict, source: dict) -> tupl
     digest = hashlib.blake2b(repr(sorted((k, str(v)) for k, v in known.items())).encode(),
                              digest_size=8).hexdigest()
     values[column] = prefix + digest
-    return values, {**known, "keyless": True, **source}
+    return values, {**known, "keyless": True, **source, "stub": None, "stub_column": None}
 
 
 def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
     """The parameter row for ``writer.query``: key, props with provenance, references."""
     source = {"src_file": record.file, "src_row": record.row, **provenance}
     values, party = _with_keyless_party(writer, record.values, source)
-    key = writer.key(values)
+    key = writer.key({**record.extra, **values})
     references = {name: values.get(name) for name in writer.references}
     if writer.model_label:
         props = _model_properties(writer.model_label, values)
@@ -140,8 +172,9 @@ def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
         props = {k: v for k, v in values.items() if k not in references}
     props.update({k: v for k, v in record.extra.items()
                   if k not in props and k not in references and k != "keyless"})
+    _foreign_amounts(writer.table, props)
     digest = _row_hash({**props, **references, **party, "src_file": record.file,
-                        "src_row": record.row})
+                        "src_row": record.row, "src_dataset": provenance.get("src_dataset")})
     row = {"key": key, **references, "props": {**props, **source, "src_hash": digest},
            "rel_props": source}
     if writer.table in KEYLESS_PARTIES:
@@ -151,6 +184,29 @@ def write_row(writer: TableWriter, record: Record, provenance: dict) -> dict:
     if writer.table == "companies":
         _add_registered_legal_rep(row, values, source)
     return row
+
+
+def _foreign_amounts(table: str, props: dict) -> None:
+    """An amount in another currency is kept as ``<column>_foreign``, never as yuan.
+
+    The amount properties of the model (``amount``, ``registered_capital``) are yuan, which
+    the rules compare with yuan thresholds; an amount whose currency is not CNY, or could
+    not be read, leaves them empty.
+    """
+    for amount, currency_column in _amount_columns(table):
+        if props.get(amount) is None:
+            continue
+        if not is_yuan(props.get(currency_column)) or f"{currency_column}_raw" in props:
+            props[f"{amount}_foreign"] = props[amount]
+            props[amount] = None
+
+
+@cache
+def _amount_columns(table: str) -> tuple[tuple[str, str], ...]:
+    """(amount column, its currency column) of a table."""
+    columns = load_tables_spec()[table].columns.values()
+    return tuple((column.name, column.currency) for column in columns
+                 if column.type == "amount" and column.currency)
 
 
 def _add_registered_legal_rep(row: dict, values: dict, source: dict) -> None:

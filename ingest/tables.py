@@ -30,7 +30,7 @@ __all__ = [
 TABLES_YAML = Path(__file__).with_name("tables.yaml")
 
 VALUE_TYPES = frozenset(
-    "id_number credit_code unit_id account_no date amount percent phone region_code "
+    "id_number credit_code unit_id account_no date amount currency percent phone region_code "
     "bool enum list text".split()
 )
 
@@ -44,6 +44,7 @@ class ColumnSpec:
     type: str
     required: bool = False
     values: tuple[str, ...] = ()
+    currency: str | None = None  # for an amount: the column that holds its currency
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def _table_from_yaml(name: str, entry: dict, path: Path) -> TableSpec:
             type=column["type"],
             required=bool(column.get("required", False)),
             values=tuple(column.get("values", ())),
+            currency=column.get("currency"),
         )
     return TableSpec(
         name=name,
@@ -186,7 +188,10 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
             "sibling_in_law": "连襟 妯娌 姐夫 妹夫 嫂子 弟媳 大伯 小叔 大姨子 小姨子 内兄 内弟 姑嫂",
             "grandparent": "祖父 祖母 外公 外婆 外祖父 外祖母 爷爷 奶奶 姥爷 姥姥",
             "grandchild": "孙子 孙女 外孙 外孙女",
-            "other": "其他 其它",
+            "other": "其他 其它 表哥 表姐 表弟 表妹 表兄 表兄弟 表姐妹 堂哥 堂姐 堂弟 堂妹 堂兄 "
+                     "堂兄弟 堂姐妹 叔叔 叔父 伯父 伯伯 舅舅 舅父 姑姑 姑妈 姨妈 姨母 阿姨 婶婶 "
+                     "舅妈 伯母 姑父 姨父 侄子 侄女 外甥 外甥女 干爹 干妈 养父 养母 继父 继母 "
+                     "cousin uncle aunt nephew niece",
         },
         "role": {
             "shareholder": "股东 自然人股东 法人股东",
@@ -196,7 +201,9 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
             "manager": "经理 总经理",
             "beneficial_owner": "受益所有人 实际控制人",
         },
-        "category": {"goods": "货物", "works": "工程", "services": "服务"},
+        "category": {"goods": "货物 货物类 货物采购 物资 物资采购",
+                     "works": "工程 工程类 工程建设 工程施工 施工",
+                     "services": "服务 服务类 服务采购"},
         "method": {
             "public_tender": "公开招标",
             "invited_tender": "邀请招标",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from typer.exceptions import TyperException
 
 from graph.errors import LianjianError
 from lianjian.commands import (analytics, audit, db, explore, generate, ingest, report, serve,
@@ -25,6 +26,7 @@ app.add_typer(db.app, name="db")
 app.command()(ingest.load)
 app.add_typer(ingest.map_app, name="map")
 app.command("import")(ingest.import_data)
+app.command("datasets")(ingest.datasets)
 app.command("generate")(generate.generate_dataset)
 app.command()(analytics.scan)
 app.add_typer(analytics.rules_app, name="rules")
@@ -41,12 +43,25 @@ for command in (explore.paths, explore.profile, explore.portrait, explore.timeli
 
 
 def main() -> None:
-    """Entry point: run the app, reporting known failures as one line."""
+    """Entry point: run the app, reporting known failures and usage mistakes as one line."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except LianjianError as error:
         typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
         sys.exit(1)
+    except TyperException as error:  # an unknown option, a bad value, a missing argument
+        context = getattr(error, "ctx", None)
+        if type(error).__name__ == "NoArgsIsHelpError" and context is not None:
+            typer.echo(context.get_help())
+            sys.exit(0)
+        command = context.command_path if context is not None else "lianjian"
+        message = " ".join(error.format_message().split())
+        typer.secho(f"error: {message} (see `{command} --help`)", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+    except typer.Abort:
+        typer.secho("error: aborted", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

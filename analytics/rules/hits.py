@@ -34,7 +34,7 @@ __all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "anchor_id", "
 IDENTIFIER_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "SubsidyPayment",
                      "Transaction", "Account")
 PROVENANCE = ("src_dataset", "src_file", "src_row")
-RELATIONSHIP_DETAIL = ("relation", "role", "title", "share_pct", "derived", "closed_date")
+RELATIONSHIP_DETAIL = ("relation", "role", "title", "share_pct", "derived", "unreported_since")
 
 NODE_BY_ELEMENT_ID = """
 MATCH (n) WHERE elementId(n) IN $element_ids

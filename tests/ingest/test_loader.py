@@ -63,8 +63,8 @@ def test_every_fact_carries_provenance(db, tmp_path):
     missing = db.read(
         "MATCH (n) WHERE NOT n:LoadRun AND NOT n:Dataset AND NOT n:SchemaVersion "
         "AND n.src_row IS NULL RETURN labels(n)[0] AS label, count(*) AS n")
-    # stubs (referenced only) carry their key alone; every defined row has provenance
-    assert all(row["label"] in {"Tender"} for row in missing), missing
+    # stubs and tenders (referenced only) carry the provenance of the row that named them
+    assert missing == [], missing
     rels = db.read("MATCH ()-[r]->() WHERE type(r) <> 'LOADED' AND r.src_row IS NULL "
                    "RETURN type(r) AS t, count(*) AS n")
     assert rels == []
@@ -90,7 +90,7 @@ def test_registered_legal_rep_is_a_role_from_establishment(db, tmp_path):
     assert role[0]["start"].to_native() == dt.date(2019, 5, 1)
 
 
-def test_newer_extract_updates_rows_and_closes_vanished_ties(db, tmp_path):
+def test_newer_extract_updates_rows_and_marks_vanished_ties_unreported(db, tmp_path):
     old = small_dataset(tmp_path / "2023-12")
     load_dataset(db, old, dataset="county-hr")
     new = tmp_path / "2024-06"
@@ -101,11 +101,13 @@ def test_newer_extract_updates_rows_and_closes_vanished_ties(db, tmp_path):
     write_table(new, "persons", ["id_number", "name", "gender", "birth_date", "phone"],
                 [[officials[0], "人员0", "", "", "13900000000"]])
     result = load_dataset(db, new, dataset="county-hr", as_of=dt.date(2024, 6, 30))
-    assert result.closed_ties == 1  # the clerk's post, absent from the new extract
-    closed = db.read("MATCH (p:Person)-[r:HOLDS_POSITION]->() WHERE r.closed_date IS NOT NULL "
-                     "RETURN p.id_number AS who, r.end_date AS end")
-    assert [row["who"] for row in closed] == [officials[1]]
-    assert closed[0]["end"].to_native() == dt.date(2019, 12, 31), "a dated end is kept"
+    assert result.unreported_ties == 1  # the clerk's post, absent from the new extract
+    gone = db.read("MATCH (p:Person)-[r:HOLDS_POSITION]->() WHERE r.unreported_since IS NOT NULL "
+                   "RETURN p.id_number AS who, r.end_date AS end, r.unreported_since AS since, "
+                   "r.unreported_run AS run")
+    assert [row["who"] for row in gone] == [officials[1]]
+    assert gone[0]["end"].to_native() == dt.date(2019, 12, 31), "a dated end is kept"
+    assert gone[0]["since"].to_native() == dt.date(2024, 6, 30) and gone[0]["run"] == result.run_id
     assert db.read("MATCH (p:Person {id_number: $id}) RETURN p.phone AS phone",
                    id=officials[0]) == [{"phone": "13900000000"}]
     assert db.read("MATCH ()-[r:HOLDS_POSITION]->() RETURN count(r) AS n")[0]["n"] == 2
@@ -152,7 +154,7 @@ def test_unchanged_files_are_skipped_and_changed_ones_compared(db, tmp_path):
                 [["C1", "2024-01-02", "U1", "反映道路工程质量问题"]])
     third = load_dataset(db, folder)
     assert third.counts["complaints"].written == 1
-    assert third.counts["persons"].skipped_file and third.closed_ties == 0
+    assert third.counts["persons"].skipped_file and third.unreported_ties == 0
     full = load_dataset(db, folder, full=True)
     assert full.rows_written == 0 and not full.counts["persons"].skipped_file
 

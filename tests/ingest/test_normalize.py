@@ -59,9 +59,18 @@ def test_lowercase_x_fullwidth_digits_spaces_and_dashes_are_silent():
         assert record.values["id_number"] == number and issues == []
 
 
-def test_invalid_reference_identifier_rejects_the_whole_row():
-    record, [issue] = normalize("contracts", contract_id="HT-1", approver_id_number="12345")
-    assert record is None and issue.column == "approver_id_number" and "wrong length" in issue.reason
+def test_invalid_reference_identifier_is_blanked_and_the_row_kept():
+    record, [issue] = normalize("contracts", contract_id="HT-1", approver_id_number="12345",
+                                title="道路维修")
+    assert record.values["approver_id_number"] is None and record.values["title"] == "道路维修"
+    assert record.extra["approver_id_number_raw"] == "12345"
+    assert (issue.column, issue.action) == ("approver_id_number", "corrected")
+    assert "wrong length" in issue.reason and "original kept" in issue.reason
+
+
+def test_invalid_own_key_still_rejects_the_row():
+    record, [issue] = normalize("persons", id_number="12345", name="张三")
+    assert record is None and (issue.column, issue.action) == ("id_number", "rejected")
 
 
 def test_impossible_birth_date_inside_the_number_is_rejected():
@@ -85,24 +94,46 @@ def test_mixed_date_forms():
         assert issues == []
 
 
-def test_invalid_date_rejects_the_row_with_column_and_value():
+def test_invalid_date_is_blanked_with_column_and_value():
     record, [issue] = normalize("contracts", contract_id="HT-1", signed_date="2023-02-30")
-    assert record is None
-    assert (issue.column, issue.value, issue.reason) == ("signed_date", "2023-02-30", "not a real date: 2023-02-30")
+    assert record.values["signed_date"] is None and record.extra["signed_date_raw"] == "2023-02-30"
+    assert (issue.column, issue.value, issue.action) == ("signed_date", "2023-02-30", "corrected")
+    assert issue.reason.startswith("not a real date: 2023-02-30")
+
+
+def test_month_precision_date_is_kept_as_a_period_never_a_made_up_day():
+    record, [issue] = normalize("contracts", contract_id="HT-1", signed_date="2023年1月")
+    assert record.values["signed_date"] is None
+    assert record.extra["signed_date_period"] == "2023-01"
+    assert record.extra["signed_date_raw"] == "2023年1月" and issue.action == "corrected"
 
 
 @pytest.mark.parametrize("text, amount", [
     ("1,234.50", 1234.5), ("1234.5", 1234.5), ("¥1,234.50", 1234.5), ("1234.5元", 1234.5),
-    (fullwidth("1,234.50"), 1234.5), ("12.5万元", 125000.0), ("1.2亿元", 120000000.0), ("-300", -300.0),
+    (fullwidth("1,234.50"), 1234.5), ("12.5万元", 125000.0), ("1.2亿元", 120000000.0),
+    ("100万元人民币", 1000000.0), ("人民币 5,000 元整", 5000.0),
 ])
 def test_amounts(text, amount):
     record, issues = normalize("contracts", contract_id="HT-1", amount=text)
     assert record.values["amount"] == amount and issues == []
 
 
-def test_unclear_amount_is_rejected():
+def test_negative_amount_is_loaded_with_a_warning():
+    record, [issue] = normalize("contracts", contract_id="HT-1", amount="-300")
+    assert record.values["amount"] == -300.0 and issue.action == "warning"
+    assert record.extra["warnings"] == ["amount: negative amount: -300"]
+
+
+def test_amount_in_a_foreign_currency_keeps_its_currency():
+    record, issues = normalize("companies", credit_code=credit_code(), registered_capital="50万美元")
+    assert record.values["registered_capital"] == 500000.0 and issues == []
+    assert record.extra["registered_capital_currency"] == "USD"
+
+
+def test_unclear_amount_is_blanked():
     record, [issue] = normalize("contracts", contract_id="HT-1", amount="1,23")
-    assert record is None and issue.reason.startswith("unreadable amount")
+    assert record.values["amount"] is None and issue.reason.startswith("unreadable amount")
+    assert issue.action == "corrected" and record.extra["amount_raw"] == "1,23"
 
 
 def test_empty_cell_is_unknown_never_zero():
@@ -123,10 +154,19 @@ def test_chinese_enum_values_map_to_english_ids():
     assert record.values["relation"] == "sibling_in_law"
 
 
-def test_unknown_enum_value_is_rejected_listing_allowed_values():
+def test_unknown_enum_value_is_blanked_listing_allowed_values():
     record, [issue] = normalize("contracts", contract_id="HT-1", method="框架协议")
-    assert record is None
+    assert record.values["method"] is None and record.extra["method_raw"] == "框架协议"
     assert "public_tender (公开招标)" in issue.reason and "direct (直接采购)" in issue.reason
+
+
+def test_category_and_relation_synonyms():
+    record, issues = normalize("contracts", contract_id="HT-1", category="货物类")
+    assert record.values["category"] == "goods" and issues == []
+    record, issues = normalize("kinship", id_number=id_number(),
+                               relative_id_number=id_number(sequence="002"), relation="表哥")
+    assert record.values["relation"] == "other" and record.extra["relation_raw"] == "表哥"
+    assert issues == []
 
 
 def test_invalid_phone_is_left_empty_and_reported_without_rejecting():

@@ -118,7 +118,8 @@ def test_suggested_profile_loads_and_reads_the_file_it_came_from(tmp_path):
     profile = load_profile(profile_path)
     (first, _), (second, [issue]) = records("contracts", export, profile)
     assert first.values["amount"] == 125000.0 and first.values["method"] == "public_tender"
-    assert second is None and issue.column == "method"
+    assert second.values["method"] is None and second.extra["method_raw"] == "框架协议"
+    assert (issue.column, issue.action) == ("method", "corrected")
     assert first.extra == {} and profile.tables["contracts"].columns["备注: 其他"] is None
 
 

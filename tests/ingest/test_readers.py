@@ -71,6 +71,16 @@ def test_blank_rows_are_skipped_but_row_numbers_match_the_spreadsheet(tmp_path):
     assert row.row == 4
 
 
+def test_old_mac_line_ends_and_a_carriage_return_inside_quotes(tmp_path):
+    path = tmp_path / "persons.csv"
+    first, second = id_number(sequence="011"), id_number(sequence="012")
+    path.write_bytes(f'id_number,name,address\r{first},张三,"一号\r二号"\r{second},李四,\r'
+                     .encode("gb18030"))
+    rows = list(read_rows("persons", path))
+    assert [(row.row, row.values["name"]) for row in rows] == [(2, "张三"), (3, "李四")]
+    assert rows[0].values["address"] == "一号\r二号"
+
+
 def test_title_row_above_the_header_is_skipped(tmp_path):
     path = tmp_path / "persons.csv"
     path.write_text(f"2023年全县干部花名册,\n姓名,身份证号\n张三,{id_number()}\n", encoding="utf-8")
