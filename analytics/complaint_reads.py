@@ -17,6 +17,7 @@ from analytics.queries import native
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError
+from graph.model import load_model
 
 __all__ = ["list_complaints", "get_complaint", "complaints_of_unit", "complaints_of_person",
            "complaint_hot_spots", "OPEN_COMPLAINT"]
@@ -162,9 +163,13 @@ def get_complaint(connection: Connection, complaint_id: str, scope: Scope, *,
         complaint.pop(private, None)
     if view != "office":
         complaint.pop("contact", None)
-    complaint.setdefault("status", None)
+    model = load_model()
+    for name in model.node("Complaint").properties:
+        complaint.setdefault(name, None)
     complaint["status"] = complaint["status"] or "imported"
-    found["events"] = sorted(found["events"], key=lambda event: event["at"])
+    events = [{**dict.fromkeys(model.node("ComplaintEvent").properties), **event}
+              for event in found["events"]]
+    found["events"] = sorted(events, key=lambda event: event["at"])
     return found
 
 
