@@ -70,6 +70,9 @@ RETURN elementId(row) AS element_id
 """,
 }
 
+# Labels and keys come from analytics.proposals.KINDS (fixed), never from a request.
+EXISTS = "OPTIONAL MATCH (n:{label} {{{key}: $key}}) RETURN n IS NOT NULL AS stored LIMIT 1"
+
 RECORD = """
 CREATE (check:CheckRun {check_id: $check_id, kind: $kind, caller: $caller,
                         caller_unit_id: $caller_unit_id, row: $row, row_key: $row_key,
@@ -157,14 +160,30 @@ class _TxReader:
         return [record.data() for record in self.tx.run(query, parameters)]
 
 
+def _creating(query: str) -> str:
+    """The proposal query for a row whose key is new: CREATE instead of MERGE for the row
+    and its ties (a new node has no ties to match, and CREATE takes fewer locks)."""
+    return (query.replace("MERGE (row:", "CREATE (row:")
+            .replace("MERGE (row)-[", "CREATE (row)-["))
+
+
 def _try(connection: Connection, proposal: Proposal, check_id: str, key: str,
-         rules: dict[str, Rule]) -> list[tuple[Rule, Any]]:
-    """Write the row, run the rules, keep the hits holding it; always roll back."""
+         rules: dict[str, Rule], scope_units: list[str] | None) -> list[tuple[Rule, Any]]:
+    """Write the row, run the rules, keep the hits holding it; always roll back.
+
+    A rule with a ``check_cypher`` starts from the row and sees the caller's whole
+    jurisdiction; any other runs whole, limited to the row's unit (every built-in rule
+    for contracts and payments is limited by the buyer or the issuer, so that is exact).
+    """
     found: list[tuple[Rule, Any]] = []
     with connection._translated(), connection.session() as session:
         tx = session.begin_transaction()
         try:
-            row = tx.run(PROPOSE[proposal.kind], unit_id=proposal.unit_id, key=key,
+            spec = KINDS[proposal.kind]
+            stored = proposal.key is not None and tx.run(
+                EXISTS.format(label=spec["label"], key=spec["key"]), key=key).single()["stored"]
+            query = PROPOSE[proposal.kind] if stored else _creating(PROPOSE[proposal.kind])
+            row = tx.run(query, unit_id=proposal.unit_id, key=key,
                          properties=proposal.properties, values=proposal.values,
                          check_id=check_id).single()
             if row is None:
@@ -172,8 +191,12 @@ def _try(connection: Connection, proposal: Proposal, check_id: str, key: str,
             element_id = row["element_id"]
             reader = _TxReader(tx)
             for rule in rules.values():
-                records = list(tx.run(rule.cypher, {**rule.defaults,
-                                                    "unit_ids": [proposal.unit_id]}))
+                if rule.check_cypher:
+                    query, unit_ids = rule.check_cypher, scope_units
+                else:
+                    query, unit_ids = rule.cypher, [proposal.unit_id]
+                records = list(tx.run(query, {**rule.defaults, "unit_ids": unit_ids,
+                                              "row": element_id}))
                 for hit in hits_from_records(reader, rule, records):
                     if any(item.get("element_id") == element_id for item in hit.evidence):
                         found.append((rule, hit))
@@ -200,7 +223,8 @@ def run_check(connection: Connection, kind: str, row: dict[str, Any], *, caller:
     check_id = "CK" + dt.datetime.now().strftime("%Y%m%d") + uuid.uuid4().hex[:10].upper()
     key = proposal.key or f"{check_id}-ROW"
     hits = []
-    for rule, hit in _try(connection, proposal, check_id, key, rules):
+    scope_units = list(scope.unit_ids) if scope.unit_ids is not None else None
+    for rule, hit in _try(connection, proposal, check_id, key, rules, scope_units):
         hits.append({"rule_id": rule.id, "name_zh": rule.name_zh, "name_en": rule.name_en,
                      "severity": rule.severity, "action": policy[kind][rule.id],
                      "risk_points": rule.risk_points, "summary_zh": hit.summary_zh,

@@ -25,13 +25,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import os
 import random
 import re
 import secrets
 import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -39,12 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import uvicorn  # noqa: E402
 
 from analytics.accounts import add_user, create_token, top_units  # noqa: E402
 from graph.connection import Connection, connect  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
-from web.app import UVICORN_OPTIONS, create_app  # noqa: E402
 
 CALLER = "bench-checks"
 TARGET_P95_MS = 200
@@ -113,18 +112,35 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def serve(connection: Connection, **overrides) -> tuple[str, uvicorn.Server, threading.Thread]:
-    settings = get_settings().model_copy(update=overrides)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, connection), host="127.0.0.1",
-                                           port=port, log_level="warning", **UVICORN_OPTIONS))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise SystemExit("the workbench did not start")
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
+class Served:
+    """``lianjian serve``'s app in a child process on a free loopback port (the load
+    client must not share the server's interpreter lock), stopped at the end."""
+
+    def __init__(self, **overrides):
+        environment = {**os.environ, **{f"LIANJIAN_{name.upper()}": str(value)
+                                        for name, value in overrides.items()}}
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
+             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
+             "--no-server-header"], cwd=ROOT, env=environment)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/public", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit("the workbench did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def proposed_rows(connection: Connection, units: list[str], count: int) -> list[dict]:
@@ -178,7 +194,8 @@ def bench_checks(connection: Connection, callers: int, seconds: float) -> bool:
     connection.write(CLEAN_UP, caller=CALLER)
     add_user(connection, CALLER, secrets.token_urlsafe(18), unit_id=root, roles=["system"])
     secret = create_token(connection, CALLER, "benchmark").secret
-    url, server, thread = serve(connection)
+    served = Served()
+    url = served.url
     results = {"ms": [], "errors": 0, "messages": [],
                "outcomes": {"pass": 0, "warn": 0, "block": 0}}
     try:
@@ -197,8 +214,7 @@ def bench_checks(connection: Connection, callers: int, seconds: float) -> bool:
         asyncio.run(everyone())
         elapsed = time.monotonic() - began
     finally:
-        server.should_exit = True
-        thread.join(15)
+        served.stop()
         connection.write(CLEAN_UP, caller=CALLER)
     times = results["ms"]
     p95 = percentile(times, 0.95)
@@ -272,8 +288,8 @@ def bench_complaints(connection: Connection, rate: float, filings: int) -> bool:
     place = connection.read(PUBLIC_UNIT, levels=settings.public_unit_levels)
     if not place:
         raise SystemExit("no township or village is loaded")
-    url, server, thread = serve(connection, complaint_max_per_address=10_000_000,
-                                complaint_window_s=60)
+    served = Served(complaint_max_per_address=10_000_000, complaint_window_s=60)
+    url = served.url
     from analytics.public_forms import complaint_id_for
 
     try:
@@ -289,8 +305,7 @@ def bench_complaints(connection: Connection, rate: float, filings: int) -> bool:
         time.sleep(max(0.0, wait))
         outcome = asyncio.run(file_at_rate(url, forms, rate, duplicates=filings // 10))
     finally:
-        server.should_exit = True
-        thread.join(15)
+        served.stop()
     ids = [complaint_id_for(form["form_token"].split(".")[2]) for form in forms]
     stored = connection.read("UNWIND $ids AS id MATCH (c:Complaint {complaint_id: id}) "
                              "RETURN id, count(c) AS n", ids=ids)
