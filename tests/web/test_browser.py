@@ -38,7 +38,8 @@ def test_sign_in_look_around_and_sign_out(live, browser, audit_log):
     assert page.locator("table.grid").first.locator("tbody tr").count() == 2
     assert "37" in page.locator("table.grid").first.inner_text()
     assert "184,233" in page.locator("table.grid").nth(1).inner_text()
-    assert page.locator("nav.nav a").all_inner_texts() == ["首页", "接口文档"]
+    assert page.locator("nav.nav a").all_inner_texts() == ["首页", "信访举报", "整改", "考核",
+                                                          "接口文档"]
     cookie = next(c for c in browser.context.cookies() if c["name"] == "__Host-lianjian")
     assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict", \
         "Chromium keeps a Secure cookie on http://127.0.0.1 (a secure context)"
@@ -119,7 +120,8 @@ def test_language_switch(live, browser):
     expect(page.locator("button.primary")).to_have_text("Sign in")
     browser.login(live.url, "lang.user")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("nav.nav a").all_inner_texts() == ["Home", "API docs"]
+    assert page.locator("nav.nav a").all_inner_texts() == ["Home", "Complaints", "Rectification",
+                                                          "Assessment", "API docs"]
     assert "城关镇人民政府 and the units below it (1)" in page.locator(".facts").inner_text()
     browser.shot("english")
     page.click("form.language button[value=zh]")

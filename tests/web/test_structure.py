@@ -14,10 +14,12 @@ from web.app import create_app
 from web.context import csrf_guard, current, visitor
 from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
-from web.routes import account, api, auth, docs, home, language, users
+from web.routes import (account, api, assessment, auth, checks, complaints, docs, home,
+                        language, public, rectification, users)
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-ROUTERS = (account, api, auth, docs, home, language, users)
+ROUTERS = (account, api, assessment, auth, checks, complaints, docs, home, language, public,
+           rectification, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -44,9 +46,13 @@ def test_the_csrf_guard_is_on_the_whole_app():
     assert any(dependency.dependency is csrf_guard for dependency in app.router.dependencies)
 
 
-def test_only_sign_in_and_the_language_switch_are_open_before_sign_in():
+def test_only_sign_in_the_language_switch_and_the_public_channel_are_open_before_sign_in():
     before_sign_in = {route.path for route, _ in routes() if visitor in _calls(route.dependant)}
-    assert before_sign_in == {"/login", "/language"}
+    public_paths = {route.path for route in public.router.routes}
+    assert before_sign_in == {"/login", "/language"} | public_paths
+    assert all(path.startswith("/public") for path in public_paths)
+    assert all(current not in _calls(route.dependant) for route in public.router.routes), \
+        "the public channel never reads a workbench session"
 
 
 def test_templates_never_mark_data_safe():
