@@ -20,7 +20,7 @@ from graph.errors import LianjianError
 from graph.model import load_model
 
 __all__ = ["list_complaints", "get_complaint", "complaints_of_unit", "complaints_of_person",
-           "complaint_hot_spots", "OPEN_COMPLAINT"]
+           "complaint_hot_spots", "unit_choices", "OPEN_COMPLAINT"]
 
 OPEN_COMPLAINT = ("forwarded",)   # the unit's part: overdue once its deadline day has passed
 
@@ -101,6 +101,20 @@ MATCH (person:Person {id_number: $id_number})<-[:ABOUT]-(c:Complaint)
 WHERE """ + IN_OFFICE_SCOPE + """
 WITH c ORDER BY coalesce(c.date, date(c.filed_at)) DESC, c.complaint_id LIMIT $limit
 """ + ROW
+
+
+UNIT_CHOICES = """
+MATCH (root:Unit) WHERE root.unit_id IN $roots
+MATCH (unit:Unit)-[:PART_OF*0..8]->(root)
+WITH DISTINCT unit
+RETURN unit.unit_id AS unit_id, unit.name AS name, unit.level AS level
+ORDER BY unit.unit_id
+"""
+
+
+def unit_choices(connection: Connection, scope: Scope) -> list[dict[str, Any]]:
+    """The units of a jurisdiction with their names, for a form's choice of unit."""
+    return connection.read(UNIT_CHOICES, roots=list(scope.roots))
 
 
 def _parameters(scope: Scope, today: dt.date | None) -> dict[str, Any]:

@@ -172,3 +172,28 @@ def test_an_external_warning_posted_twice_appears_once(live, county, audit_log):
     assert [e["parameters"]["duplicate"] for e in audit_log] == [False, True]
     bad = finance.post("/api/v1/warnings", json=dict(warning, source="Cai Zheng!"))
     assert bad.status_code == 422 and "source" in bad.json()["error"]
+
+
+def test_the_example_client_a_business_system_copies(live, county):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "check_client.py"
+    spec = importlib.util.spec_from_file_location("check_client", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    make_user(live.connection, "zhengcai", ("system",), "J100")
+    client = module.LianjianClient(live.url, create_token(live.connection, "zhengcai",
+                                                          "example").secret)
+    answer = client.check("contract", contract(county, county.relative_company)["row"])
+    assert answer["result"] == "block"
+    assert client.override(answer["check_id"], "急需")["rule_id"] == "relative_supplier"
+    with pytest.raises(module.LianjianError) as refused:
+        client.check("contract", {**contract(county, county.other_company)["row"],
+                                  "buyer_unit_id": "J210"})
+    assert refused.value.status == 403
+    first = client.warning(source="caizheng", rule="dup", key="K1", entities=[],
+                           text="重复", time="2026-03-01T09:00:00+08:00")
+    assert first["created"] and not client.warning(
+        source="caizheng", rule="dup", key="K1", entities=[], text="重复",
+        time="2026-03-01T09:00:00+08:00")["created"]

@@ -14,10 +14,9 @@ from starlette.responses import RedirectResponse, Response
 
 from analytics import complaints as workflow
 from analytics.complaint_reads import (complaint_hot_spots, complaints_of_unit, get_complaint,
-                                       list_complaints)
+                                       list_complaints, unit_choices)
 from analytics.complaints import STATUSES
 from analytics.rectification import notices_of_unit
-from analytics.scope import units_with_subunits
 from web.context import Forbidden, RequestContext, require
 from web.templating import render
 
@@ -79,7 +78,7 @@ def complaint_page(ctx: RequestContext, complaint_id: str, status_code: int = 20
     if found is None:
         raise HTTPException(404)
     ctx.audit("complaint.read", [complaint_id, *[p["id_number"] for p in found["persons"]]])
-    units = units_with_subunits(ctx.connection, ctx.scope.roots) if ctx.scope.roots else []
+    units = unit_choices(ctx.connection, ctx.scope)
     return render(ctx, "supervision/complaint.html", status_code=status_code, found=found,
                   message=message, view=view_of(ctx), units=units,
                   done=ctx.request.query_params.get("done"))

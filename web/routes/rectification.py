@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from analytics import rectification as notices
 from analytics.alerts import list_alerts
-from analytics.scope import units_with_subunits
+from analytics.complaint_reads import unit_choices
 from web.context import Forbidden, RequestContext, require
 from web.templating import render
 
@@ -41,7 +41,7 @@ def new_page(ctx: RequestContext, status_code: int = 200, message: str | None = 
     confirmed = list_alerts(ctx.connection, ctx.scope, outcomes=["confirmed",
                                                                  "partly_confirmed"],
                             sort="-decided_at", page_size=200)
-    units = units_with_subunits(ctx.connection, ctx.scope.roots) if ctx.scope.roots else []
+    units = unit_choices(ctx.connection, ctx.scope)
     values = {"unit_id": "", "problem": "", "requirement": "", "deadline": "",
               "alert_ids": []}
     values.update({k: v for k, v in typed.items() if v is not None})
