@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import neo4j
 
 from analytics.audit import append as audit_append
+from analytics.queries import native
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError
@@ -194,7 +195,7 @@ def complaint_for_citizen(connection: Connection, tracking_hash: str | None
     rows = connection.read(CITIZEN_VIEW, tracking_hash=tracking_hash)
     if not rows:
         return None
-    found = rows[0]
+    found = native(rows[0])
     found["steps"] = sorted(found["steps"], key=lambda step: step["at"])
     return found
 
