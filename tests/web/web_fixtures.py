@@ -194,12 +194,26 @@ def client(live):
     web_client.close()
 
 
+_playwright: dict = {"users": 0, "manager": None, "driver": None}
+
+
 @pytest.fixture(scope="session")
 def playwright_driver():
+    """One Playwright for the whole run, however many test modules import this fixture
+    (each import is its own fixture, and a second sync Playwright in the same thread
+    refuses to start)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as driver:
-        yield driver
+    if _playwright["users"] == 0:
+        _playwright["manager"] = sync_playwright()
+        _playwright["driver"] = _playwright["manager"].__enter__()
+    _playwright["users"] += 1
+    try:
+        yield _playwright["driver"]
+    finally:
+        _playwright["users"] -= 1
+        if _playwright["users"] == 0:
+            _playwright["manager"].__exit__(None, None, None)
 
 
 class Browser:

@@ -57,11 +57,13 @@ def plain_text(value: str, limit: int) -> str:
     return text.strip()[:limit + 1]
 
 
-def _unit_or_404(ctx: VisitorContext, unit_id: str) -> dict:
-    unit = public_unit(ctx.connection, unit_id, ctx.settings.public_unit_levels)
-    if unit is None:
-        raise HTTPException(404)
-    return unit
+def _public_unit(ctx: VisitorContext, unit_id: str) -> dict | None:
+    return public_unit(ctx.connection, unit_id, ctx.settings.public_unit_levels)
+
+
+def missing(ctx: VisitorContext) -> Response:
+    """A citizen's 404: the public layout, a way back to the list (not the workbench's)."""
+    return page(ctx, "public/missing.html", 404)
 
 
 @router.get("")
@@ -75,7 +77,9 @@ def index(ctx: VisitorContext = Depends(visitor)) -> Response:
 
 @router.get("/units/{unit_id}")
 def unit_page(unit_id: str, ctx: VisitorContext = Depends(visitor)) -> Response:
-    unit = _unit_or_404(ctx, unit_id)
+    unit = _public_unit(ctx, unit_id)
+    if unit is None:
+        return missing(ctx)
     settings = ctx.settings
     shown = disclosure(ctx.connection, unit_id, fields=settings.public_fields,
                        days=settings.public_disclosure_days, limit=settings.public_rows_shown)
@@ -85,7 +89,9 @@ def unit_page(unit_id: str, ctx: VisitorContext = Depends(visitor)) -> Response:
 @router.get("/units/{unit_id}/qr.svg")
 def unit_qr(unit_id: str, request: Request, ctx: VisitorContext = Depends(visitor)) -> Response:
     """码上监督: the QR code of the unit's page, made here as SVG (for posters too)."""
-    unit = _unit_or_404(ctx, unit_id)
+    unit = _public_unit(ctx, unit_id)
+    if unit is None:
+        raise HTTPException(404)
     target = str(request.base_url).rstrip("/") + f"/public/units/{unit['unit_id']}"
     buffer = io.BytesIO()
     segno.make(target, error="m").save(buffer, kind="svg", scale=6, border=2,
