@@ -34,8 +34,11 @@ __all__ = [
 ]
 
 # admin: accounts only; supervisor (分办): assigns and approves; investigator: works alerts;
-# analyst: reads and runs notebooks; auditor: reads the audit trail only (web/permissions.py).
-ROLES = ("admin", "supervisor", "investigator", "analyst", "auditor")
+# analyst: reads and runs notebooks; auditor: reads the audit trail only (web/permissions.py);
+# liaison (单位联络员): a supervised unit's contact who handles complaints forwarded to it and
+# answers its rectification notices; system (业务系统): a business system's service account
+# whose API token posts pre-approval checks and warnings, bound to the system's unit.
+ROLES = ("admin", "supervisor", "investigator", "analyst", "auditor", "liaison", "system")
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD, MAX_PASSWORD = 12, 128

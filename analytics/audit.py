@@ -32,7 +32,7 @@ if TYPE_CHECKING:      # annotations only: the command line imports this module 
 
     from graph.connection import Connection
 
-__all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "record", "verify_chain", "read_log",
+__all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "append_many", "record", "verify_chain", "read_log",
            "head", "event_hash", "canonical_json", "default_actor"]
 
 GENESIS = "0" * 64
@@ -84,6 +84,27 @@ ACTIONS = {
     "report.verify": "a file checked against the exported reports (its SHA-256, the answer)",
     "rule.trial": "a rule tried with other parameters (dry run, nothing written)",
     "quality.read": "the rule-quality figures read",
+    "complaint.file": "a complaint filed on the public channel (actor public, no address)",
+    "complaint.accept": "受理: a complaint accepted (a named official may be linked)",
+    "complaint.decline": "不予受理: a complaint not accepted, with the answer",
+    "complaint.forward": "转办: a complaint forwarded to a unit with a deadline",
+    "complaint.handle": "办理: the unit's handling report",
+    "complaint.review": "审核: the office approved the unit's report",
+    "complaint.return": "退回: the office sent the report back to the unit",
+    "complaint.answer": "答复: the office's answer to the citizen",
+    "complaint.rate": "评价: the citizen rated the answer (actor public)",
+    "complaint.read": "a complaint read at the desk (text, contact, history)",
+    "complaints.list": "the complaint desk's list, or a unit's complaints, read",
+    "notice.issue": "整改: a rectification notice issued to a unit",
+    "notice.answer": "整改反馈: the unit's measures",
+    "notice.accept": "整改验收: the measures accepted",
+    "notice.return": "整改退回: the measures returned to the unit",
+    "notice.read": "a rectification notice read",
+    "assessment.read": "the handling assessment (考核) read",
+    "assessment.export": "the handling assessment exported (CSV)",
+    "check.run": "事前监督: a proposed contract or payment checked (result, hits)",
+    "check.override": "a blocked check overridden by the business system (becomes an alert)",
+    "warning.receive": "an external warning received from a business system",
 }
 
 LOCK_HEAD = """
@@ -94,11 +115,14 @@ WITH head
 RETURN head.seq AS seq, head.hash AS hash
 """
 
-APPEND = """
+APPEND_MANY = """
+UNWIND $events AS event
+CREATE (:AuditEvent {seq: event.seq, at: datetime(event.at), actor: event.actor,
+                     action: event.action, targets: event.targets,
+                     parameters: event.parameters, prev_hash: event.prev_hash,
+                     hash: event.hash})
+WITH count(*) AS written
 MATCH (head:AuditHead {name: 'audit'})
-CREATE (event:AuditEvent {seq: $seq, at: datetime($at), actor: $actor, action: $action,
-                          targets: $targets, parameters: $parameters, prev_hash: $prev_hash,
-                          hash: $hash})
 SET head.seq = $seq, head.hash = $hash
 REMOVE head._lock
 """
@@ -181,21 +205,44 @@ def append(tx: neo4j.ManagedTransaction, *, actor: str, action: str,
     The head is locked first, so the event commits with the caller's writes or not at all,
     and a concurrent writer waits for this transaction to end before it reads the head.
     """
-    actor = (actor or "").strip()
+    return append_many(tx, [{"actor": actor, "action": action, "targets": targets,
+                             "parameters": parameters}])[0]
+
+
+def append_many(tx: neo4j.ManagedTransaction, events: list[dict[str, Any]]
+                ) -> list[dict[str, Any]]:
+    """Append several events, in order, inside the caller's write transaction: the head is
+    locked once and the events written in one statement (a group commit of many actions,
+    e.g. concurrent pre-approval checks). Each event is ``{actor, action, targets,
+    parameters}``; returns ``{seq, hash, at}`` per event."""
+    events = [_checked_event(event) for event in events]
+    if not events:
+        return []
+    current = tx.run(LOCK_HEAD, genesis=GENESIS).single()
+    seq, previous = current["seq"], current["hash"]
+    written = []
+    for event in events:
+        seq += 1
+        full = {"seq": seq, "at": _utc_text(dt.datetime.now(dt.timezone.utc)), **event,
+                "prev_hash": previous}
+        full["hash"] = previous = event_hash(full)
+        written.append(full)
+    tx.run(APPEND_MANY, events=written, seq=seq, hash=previous).consume()
+    return [{"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
+            for event in written]
+
+
+def _checked_event(event: dict[str, Any]) -> dict[str, Any]:
+    actor = (event.get("actor") or "").strip()
     if not actor:
         raise AuditError("every audited action needs an actor: pass --as USER")
-    if not ACTION_NAME.match(action or ""):
+    action = event.get("action") or ""
+    if not ACTION_NAME.match(action):
         raise AuditError(f"audit action {action!r} must be short dotted words (alert.assign)")
-    current = tx.run(LOCK_HEAD, genesis=GENESIS).single()
-    event = {"seq": current["seq"] + 1,
-             "at": _utc_text(dt.datetime.now(dt.timezone.utc)),
-             "actor": actor, "action": action,
-             "targets": [str(target) for target in targets if target not in (None, "")],
-             "parameters": canonical_json(parameters or {}),
-             "prev_hash": current["hash"]}
-    event["hash"] = event_hash(event)
-    tx.run(APPEND, event).consume()
-    return {"seq": event["seq"], "hash": event["hash"], "at": event["at"]}
+    return {"actor": actor, "action": action,
+            "targets": [str(target) for target in event.get("targets") or ()
+                        if target not in (None, "")],
+            "parameters": canonical_json(event.get("parameters") or {})}
 
 
 def record(connection: Connection, *, actor: str, action: str, targets: Iterable[Any] = (),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.queries import candidate_keys
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.model import PROVENANCE, load_model

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from analytics.case_entities import ENTITY_IN_SCOPE
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.scope import Scope
 from analytics.workflow import OUTCOMES, STATUSES
 from graph.connection import Connection

@@ -17,7 +17,7 @@ from typing import Any
 import neo4j
 
 from analytics.audit import append as audit_append
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.rules.rule import ChecklistItem
 from analytics.scope import Scope
 from analytics.workflow import AlertNotFound, WorkflowError

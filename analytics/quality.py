@@ -21,7 +21,7 @@ from analytics.scope import Scope
 from analytics.workflow import OPEN_STATUSES
 from graph.connection import Connection
 
-__all__ = ["rule_quality", "wilson_interval"]
+__all__ = ["rule_quality", "wilson_interval", "rule_source", "quality_by_source"]
 
 REASONS_SHOWN = 5
 
@@ -97,13 +97,42 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, flo
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+def rule_source(rule_id: str) -> str:
+    """Who raises a rule's alerts: ``lianjian`` (a scan, or a pre-approval check of it)
+    or the business system of an external warning (``external:<source>:<rule>``).
+
+    >>> rule_source("relative_supplier"), rule_source("external:caizheng:duplicate_payment")
+    ('lianjian', 'caizheng')
+    """
+    parts = rule_id.split(":")
+    return parts[1] if len(parts) == 3 and parts[0] == "external" else "lianjian"
+
+
+def quality_by_source(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rule_quality`` rows summed per source: ``{source, rules, raised, decided,
+    confirmed, partly_confirmed, unfounded, precision}`` (precision as per rule)."""
+    sums: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = sums.setdefault(row["source"], {"source": row["source"], "rules": 0,
+                                                **dict.fromkeys(COUNTS, 0)})
+        entry["rules"] += 1
+        for name in COUNTS:
+            entry[name] += row[name]
+    for entry in sums.values():
+        right = entry["confirmed"] + entry["partly_confirmed"]
+        judged = right + entry["unfounded"]
+        entry["precision"] = right / judged if judged else None
+    return sorted(sums.values(), key=lambda entry: (entry["source"] != "lianjian",
+                                                   entry["source"]))
+
+
 def rule_quality(connection: Connection, scope: Scope = Scope.everything(),
                  since: dt.date | dt.datetime | str | None = None,
                  today: dt.date | None = None) -> list[dict[str, Any]]:
     """One dict per rule (every rule of the registry, and any other rule with alerts).
 
-    Keys: ``rule_id``, ``name_zh``, ``name_en``, the counts ``raised, matching, open,
-    decided, confirmed, partly_confirmed, unfounded, referred, merged, overdue``;
+    Keys: ``rule_id``, ``source`` (``rule_source``), ``name_zh``, ``name_en``, the counts
+    ``raised, matching, open, decided, confirmed, partly_confirmed, unfounded, referred, merged, overdue``;
     ``precision`` with ``precision_low``/``precision_high`` (95 % Wilson; None before any
     verdict); ``median_days_to_decision`` (None before any decision); ``months``: a list of
     ``{month, raised, decided, confirmed, unfounded}`` (raised by first-seen month, the rest
@@ -141,7 +170,8 @@ def rule_quality(connection: Connection, scope: Scope = Scope.everything(),
         median = row.get("median_days")
         rule = rules.get(rule_id)
         result.append({
-            "rule_id": rule_id, "name_zh": rule.name_zh if rule else None,
+            "rule_id": rule_id, "source": rule_source(rule_id),
+            "name_zh": rule.name_zh if rule else None,
             "name_en": rule.name_en if rule else None, **counts,
             "precision": right / (right + counts["unfounded"]) if interval else None,
             "precision_low": interval[0] if interval else None,

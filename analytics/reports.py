@@ -29,7 +29,7 @@ from analytics.audit import append as audit_append, event_hash, head
 from analytics.case_entities import entity_facts, find_entities, ties_among
 from analytics.case_reads import get_case
 from analytics.checklists import get_checklist
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.saved_maps import get_map
 from analytics.scope import Scope
 from graph.connection import Connection

@@ -19,7 +19,7 @@ import neo4j
 
 from analytics.audit import append as audit_append
 from analytics.case_entities import find_entities
-from analytics.rules.hits import plain
+from analytics.plain import plain
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError

@@ -69,6 +69,51 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Shanghai", description="Time zone of dates shown in the "
                                                        "workbench (IANA name)")
 
+    # The public channel 监督一点通 (docs/public.md): what a village's page may show, and how
+    # complaints from the public are limited. Identity and account numbers are never shown,
+    # whatever is configured (analytics.disclosure.NEVER_PUBLIC).
+    public_unit_levels: list[str] = Field(
+        default_factory=lambda: ["township", "village"],
+        description="Unit levels that have a public disclosure page (村级三务公开)")
+    public_fields: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "subsidies": ["program", "recipient", "amount", "date", "issuer"],
+            "contracts": ["title", "category", "supplier", "amount", "method", "signed_date",
+                          "buyer"]},
+        description="Columns shown on the public pages per table "
+                    "(analytics.disclosure.PUBLIC_FIELDS lists the possible ones)")
+    public_rows_shown: int = Field(200, description="Rows per table on a public page (the "
+                                                    "page says how many there are in all)")
+    public_disclosure_days: int = Field(730, description="Days back a public page shows")
+    complaint_categories: list[str] = Field(
+        default_factory=lambda: ["subsidy", "project", "assets", "conduct", "other"],
+        description="Categories a citizen chooses from (words in web/i18n/*/public.yaml)")
+    complaint_max_chars: int = Field(2000, description="Longest complaint text accepted")
+    complaint_min_fill_s: float = Field(3.0, description="Seconds a complaint form must be "
+                                                         "open before it is accepted")
+    complaint_form_max_age_s: int = Field(7200, description="Lifetime of a complaint form")
+    complaint_pow_bits: int = Field(14, description="Proof of work of a complaint form "
+                                                    "(leading zero bits of SHA-256)")
+    complaint_window_s: int = Field(3600, description="Window of the complaint throttle")
+    complaint_max_per_address: int = Field(5, description="Complaints per address per window")
+    tracking_window_s: int = Field(600, description="Window of the tracking-code throttle")
+    tracking_max_per_address: int = Field(20, description="Tracking-code look-ups per "
+                                                          "address per window")
+    complaint_deadline_days: int = Field(30, description="Days a unit has to handle a "
+                                                         "forwarded complaint by default")
+    rectification_days: int = Field(30, description="Days a unit has to answer a "
+                                                    "rectification notice by default")
+    # 事前监督: the rules a proposed row is checked against, and whether a hit warns or
+    # blocks (docs/embedded.md). A rule not listed is not run for that kind of row.
+    check_policy: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "contract": {"relative_supplier": "block", "self_approval": "block",
+                         "bid_splitting": "warn", "shell_company": "warn",
+                         "revolving_door": "warn"},
+            "subsidy": {"subsidy_ineligible": "block", "self_approval": "block",
+                        "ghost_beneficiary": "block"}},
+        description="Per kind of proposed row: rule id → warn or block")
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -19,8 +19,9 @@ from graph.errors import LianjianError
 from graph.settings import Settings, get_settings
 from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
-from web.routes import (account, alerts, api, audit_log, auth, cases, docs, entities, home,
-                        language, portraits, profiles, quality, reports, search, users)
+from web.routes import (account, alerts, api, assessment, audit_log, auth, cases, checks,
+                        complaints, docs, entities, home, language, portraits, profiles, public,
+                        quality, rectification, reports, search, users)
 from web.security import SecurityHeaders
 from web.warm import Warmer
 
@@ -80,7 +81,8 @@ def create_app(settings: Settings | None = None, connection: Connection | None =
         app.state.connection = connection
     install_error_handlers(app)
     for module in (auth, language, home, account, users, docs, api, search, entities,
-                   profiles, portraits, alerts, audit_log, cases, reports, quality):
+                   profiles, portraits, alerts, audit_log, cases, reports, quality, checks,
+                   public, complaints, rectification, assessment):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 __all__ = ["PERMISSIONS", "permissions_of", "NAVIGATION", "NavItem"]
 
-ADMIN, SUPERVISOR, INVESTIGATOR, ANALYST, AUDITOR = (
-    "admin", "supervisor", "investigator", "analyst", "auditor")
+ADMIN, SUPERVISOR, INVESTIGATOR, ANALYST, AUDITOR, LIAISON, SYSTEM = (
+    "admin", "supervisor", "investigator", "analyst", "auditor", "liaison", "system")
 
 # permission: the roles that hold it
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -35,6 +35,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({AUDITOR}),
     "users.manage": frozenset({ADMIN}),
     "tokens.own": frozenset({ADMIN, SUPERVISOR, INVESTIGATOR, ANALYST, AUDITOR}),
+    # The complaint desk (信访举报): the office accepts, forwards, reviews and answers; the
+    # unit a complaint is forwarded to handles it (its liaison sees only what it was given).
+    "complaints.read": frozenset({SUPERVISOR, INVESTIGATOR, ANALYST, LIAISON}),
+    "complaints.manage": frozenset({SUPERVISOR}),
+    "complaints.handle": frozenset({LIAISON}),
+    # Rectification (整改): the office issues and reviews, the unit answers.
+    "rectification.read": frozenset({SUPERVISOR, INVESTIGATOR, ANALYST, LIAISON}),
+    "rectification.issue": frozenset({SUPERVISOR}),
+    "rectification.answer": frozenset({LIAISON}),
+    "assessment.read": frozenset({SUPERVISOR, ANALYST}),             # 考核, CSV export
+    # Business systems (事前监督, 预警信息集成): a service account's token, nothing else.
+    "checks.submit": frozenset({SYSTEM}),
+    "warnings.submit": frozenset({SYSTEM}),
 }
 
 
@@ -64,6 +77,9 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("cases", "cases.read", "/cases"),
     NavItem("profiles", "data.read", "/profiles"),
     NavItem("portraits", "data.read", "/portraits"),
+    NavItem("complaints", "complaints.read", "/complaints"),
+    NavItem("rectification", "rectification.read", "/rectification"),
+    NavItem("assessment", "assessment.read", "/assessment"),
     NavItem("quality", "quality.read", "/quality"),
     NavItem("audit", "audit.read", "/audit"),
     NavItem("verify", "reports.verify", "/reports/verify"),

@@ -27,8 +27,8 @@ from analytics.rules.rule import Rule, RuleError
 from graph.connection import Connection
 from graph.model import load_model
 
-__all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "fingerprint", "anchor_id", "anchor_parts",
-           "evidence_key"]
+__all__ = ["Hit", "IDENTIFIER_LABELS", "run_rule", "hits_from_records", "fingerprint", "anchor_id",
+           "anchor_parts", "evidence_key"]
 
 # Labels whose key is an identifier of the alert export (rules.md, "Alert export").
 IDENTIFIER_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "SubsidyPayment",
@@ -153,7 +153,17 @@ def run_rule(connection: Connection, rule: Rule, parameters: dict[str, Any] | No
     values = rule.resolve(parameters)
     with connection.session(default_access_mode=neo4j.READ_ACCESS) as session:
         records = session.execute_read(_records, rule.cypher, {**values, "unit_ids": unit_ids})
-    keys = _Keys(connection)
+    return hits_from_records(connection, rule, records)
+
+
+def hits_from_records(reader: Any, rule: Rule, records: list) -> list[Hit]:
+    """Hits of a rule's result records, merged by anchor id.
+
+    ``reader`` answers ``read(query, **parameters)`` with dicts (a ``Connection``, or an
+    open transaction's reader when the records come from uncommitted writes, as in a
+    pre-approval check): endpoints the query did not return are looked up through it.
+    """
+    keys = _Keys(reader)
     rows = [(_evidence(record["evidence"], keys), record.get("facts") or {})
             for record in records]
     keys.resolve_pending()

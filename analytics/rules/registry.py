@@ -63,6 +63,9 @@ def check_cypher(connection: Connection, rule: Rule) -> None:
     """Plan the rule's query with ``EXPLAIN`` (nothing runs); RuleError names the file."""
     try:
         connection.read("EXPLAIN " + rule.cypher, **rule.defaults, unit_ids=None)
+        if rule.check_cypher:
+            connection.read("EXPLAIN " + rule.check_cypher, **rule.defaults, unit_ids=None,
+                            row=None)
     except neo4j.exceptions.Neo4jError as error:
         message = " ".join((error.message or str(error)).split())[:400]
         raise RuleError(f"{rule.path or rule.id}: field cypher does not compile: "

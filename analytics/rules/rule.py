@@ -33,14 +33,16 @@ import yaml
 from graph.errors import LianjianError
 
 __all__ = ["Parameter", "Rule", "RuleError", "ChecklistItem", "load_rule", "parse_anchor",
-           "RESERVED_PARAMETERS", "SEVERITIES"]
+           "RESERVED_PARAMETERS", "CHECK_PARAMETERS", "SEVERITIES"]
 
 SEVERITIES = ("low", "medium", "high", "critical")
 # Supplied by the scan, never declared by a rule: the units a scan is limited to (or null).
 RESERVED_PARAMETERS = {"unit_ids": "Units (with sub-units) the scan is limited to; null = all"}
 REQUIRED_FIELDS = ("id", "name_en", "name_zh", "description_en", "description_zh", "severity",
                    "risk_points", "granularity", "cypher", "explanation_en", "explanation_zh")
-OPTIONAL_FIELDS = ("parameters", "scope", "anchor", "checklist")
+OPTIONAL_FIELDS = ("parameters", "scope", "anchor", "checklist", "check_cypher")
+# Supplied to a rule's check_cypher only: the element id of the proposed row.
+CHECK_PARAMETERS = {"row": "Element id of the proposed contract or payment"}
 TEMPLATE_FIELDS = ("explanation_en", "explanation_zh")
 PARAMETER_TYPES: dict[str, type | tuple[type, ...]] = {
     "int": int, "float": (int, float), "str": str, "list": list}
@@ -126,6 +128,9 @@ class Rule:
     path: Path | None = None
     anchor: tuple[str, ...] | dict[str, tuple[str, ...]] | None = None
     checklist: tuple[ChecklistItem, ...] = ()
+    # The same hits as ``cypher``, but only those holding the node ``$row`` and found by
+    # starting from it (a pre-approval check, analytics.checks); empty: none.
+    check_cypher: str = ""
 
     @property
     def defaults(self) -> dict[str, Any]:
@@ -199,7 +204,8 @@ def load_rule(path: Path) -> Rule:
                 scope=(raw.get("scope") or "").strip(), path=path,
                 anchor=parse_anchor(path, raw.get("anchor"), raw["cypher"],
                                     raw["explanation_en"]),
-                checklist=parse_checklist(path, raw.get("checklist")))
+                checklist=parse_checklist(path, raw.get("checklist")),
+                check_cypher=(raw.get("check_cypher") or "").strip())
     _check_cypher_parameters(path, rule)
     return rule
 
@@ -354,7 +360,8 @@ def _anchor_terms(where: str, terms: Any, cypher: str) -> tuple[str, ...]:
 
 
 def _check_cypher_parameters(path: Path, rule: Rule) -> None:
-    """Every ``$name`` in the query is declared (or reserved), and every declared one used."""
+    """Every ``$name`` in the queries is declared (or reserved), and every declared one used;
+    the check query must use ``$row``."""
     used = set(CYPHER_PARAMETER.findall(rule.cypher))
     undeclared = sorted(used - set(rule.parameters) - set(RESERVED_PARAMETERS))
     if undeclared:
@@ -365,3 +372,11 @@ def _check_cypher_parameters(path: Path, rule: Rule) -> None:
     if unused:
         raise RuleError(f"{path}: field parameters declares {', '.join(unused)} but cypher "
                         "never uses them")
+    if rule.check_cypher:
+        in_check = set(CYPHER_PARAMETER.findall(rule.check_cypher))
+        undeclared = sorted(in_check - set(rule.parameters) - set(RESERVED_PARAMETERS)
+                            - set(CHECK_PARAMETERS))
+        if undeclared or "row" not in in_check:
+            raise RuleError(f"{path}: field check_cypher must start from $row and use only "
+                            "declared parameters"
+                            + (f" (undeclared: {', '.join(undeclared)})" if undeclared else ""))

@@ -14,13 +14,15 @@ from web.app import create_app
 from web.context import csrf_guard, current, visitor
 from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
-from web.routes import (account, alerts, api, auth, cases, docs, entities, home, language,
-                        portraits, profiles, quality, reports, search, users)
+from web.routes import (account, alerts, api, assessment, auth, cases, checks, complaints, docs,
+                        entities, home, language, portraits, profiles, public, quality,
+                        rectification, reports, search, users)
 from web.routes import audit_log as audit_log_routes  # the name audit_log is a fixture here
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-ROUTERS = (account, alerts, api, audit_log_routes, auth, cases, docs, entities, home, language,
-           portraits, profiles, quality, reports, search, users)
+ROUTERS = (account, alerts, api, assessment, audit_log_routes, auth, cases, checks, complaints,
+           docs, entities, home, language, portraits, profiles, public, quality, rectification,
+           reports, search, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -47,9 +49,13 @@ def test_the_csrf_guard_is_on_the_whole_app():
     assert any(dependency.dependency is csrf_guard for dependency in app.router.dependencies)
 
 
-def test_only_sign_in_and_the_language_switch_are_open_before_sign_in():
+def test_only_sign_in_the_language_switch_and_the_public_channel_are_open_before_sign_in():
     before_sign_in = {route.path for route, _ in routes() if visitor in _calls(route.dependant)}
-    assert before_sign_in == {"/login", "/language"}
+    public_paths = {route.path for route in public.router.routes}
+    assert before_sign_in == {"/login", "/language"} | public_paths
+    assert all(path.startswith("/public") for path in public_paths)
+    assert all(current not in _calls(route.dependant) for route in public.router.routes), \
+        "the public channel never reads a workbench session"
 
 
 def test_templates_never_mark_data_safe():
