@@ -19,7 +19,7 @@ from graph.errors import LianjianError
 from graph.settings import Settings, get_settings
 from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
-from web.routes import account, api, auth, docs, home, language, users
+from web.routes import account, api, auth, docs, home, language, map, users
 from web.security import SecurityHeaders
 
 __all__ = ["create_app", "STATIC", "UVICORN_OPTIONS"]
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None,
     if connection is not None:
         app.state.connection = connection
     install_error_handlers(app)
-    for module in (auth, language, home, account, users, docs, api):
+    for module in (auth, language, home, account, users, docs, api, map):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

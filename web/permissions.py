@@ -52,6 +52,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", None, "/"),
     NavItem("search", "data.read"),
+    NavItem("map", "data.read", "/map"),
     NavItem("alerts", "alerts.read"),
     NavItem("profiles", "data.read"),
     NavItem("portraits", "data.read"),
