@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from analytics.queries import native
+from analytics.plain import native
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError

@@ -5,7 +5,8 @@ dicts, lists, strings, numbers, booleans and None, so that ``json.dumps`` takes 
 they are and a template never meets a ``neo4j.time.Date``. Dates and datetimes become ISO
 text (``2023-05-01``, ``2024-01-10T08:00:00.000000000+00:00``), which sorts as the dates
 do and which ``analytics.queries.as_date`` reads back. Every module converts through
-``plain`` here; there is no second converter.
+this module: ``plain`` for results, ``native`` where code computes with the values (a
+session's expiry, an account's last sign-in kept as ``datetime`` on a dataclass).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import neo4j.time
 from neo4j.graph import Node, Path, Relationship
 from neo4j.spatial import Point
 
-__all__ = ["plain"]
+__all__ = ["plain", "native"]
 
 
 def plain(value: Any) -> Any:
@@ -75,3 +76,18 @@ def _is_missing(value: Any) -> bool:
     """pandas' NA and NaT without importing pandas (they compare unequal to themselves)."""
     name = type(value).__name__
     return name in ("NAType", "NaTType")
+
+
+def native(value: Any) -> Any:
+    """A driver value as Python objects (Neo4j dates and datetimes to ``datetime``).
+
+    >>> native({"at": neo4j.time.Date(2023, 5, 1), "rows": [1, "a"]})
+    {'at': datetime.date(2023, 5, 1), 'rows': [1, 'a']}
+    """
+    if hasattr(value, "to_native"):
+        return value.to_native()
+    if isinstance(value, list):
+        return [native(item) for item in value]
+    if isinstance(value, dict):
+        return {name: native(item) for name, item in value.items()}
+    return value

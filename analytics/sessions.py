@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 
 from analytics.accounts import USER_FIELDS, User
-from analytics.queries import native
+from analytics.plain import native
 from graph.connection import Connection
 
 __all__ = ["Session", "open_session", "resume_session", "end_session", "end_user_sessions",
