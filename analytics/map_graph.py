@@ -6,7 +6,7 @@ reads, each within the reader's scope applied inside the Cypher:
 
 - ``describe``: entities by id with their facts, provenance and, per tie type, how many
   ties they have whose other end is in scope (the map's "+n" badges) and how many lead
-  outside it (``withheld``: a count, never a name); an id the reader may not see is left
+  outside it (``outside``: a count, never a name); an id the reader may not see is left
   out, exactly like a missing one.
 - ``ties``: the ties among entities already found in scope, with provenance (dataset,
   file, row, load run), and from them to other entities of the map that are in scope.
@@ -217,8 +217,8 @@ def _node(label: str, row: dict) -> dict:
                   if k not in _NOT_SHOWN and v not in (None, "", [])},
         "provenance": provenance(properties),
         "ties": {t: inside.get(t, 0) for t in sorted(totals) if totals[t]},
-        "withheld": {t: totals[t] - inside.get(t, 0) for t in sorted(totals)
-                     if totals[t] > inside.get(t, 0)},
+        "outside": {t: totals[t] - inside.get(t, 0) for t in sorted(totals)
+                    if totals[t] > inside.get(t, 0)},
         "element_id": row["element_id"],
     }
 
@@ -230,7 +230,7 @@ def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]
     contracts, transfers, payments, bids, complaints), ``alerted`` (named by an alert in
     scope), ``facts`` (its properties), ``provenance`` ``{dataset, file, row, run}``,
     ``ties`` (per tie type, ties whose other end is in scope, hidden ties as
-    ``SHARES_*``), ``withheld`` (per type, ties leading outside the scope: counts only) and
+    ``SHARES_*``), ``outside`` (per type, ties leading outside the scope: counts only) and
     ``element_id`` (for ``ties``; ``public`` drops it). Ids out of scope or missing are
     absent, alike. One query per label present.
     """
@@ -331,7 +331,7 @@ def expand_page(connection, typed: str, *, scope: Scope, tie_types: Iterable[str
         raise ValueError(f"limit must be 1..500 and offset 0..{MAX_REACH - 1}")
     me = describe_one(connection, typed, scope=scope)
     typed = me["id"]
-    present = set(me["ties"]) | set(me["withheld"])
+    present = set(me["ties"]) | set(me["outside"])
     wanted = [t for t in (tie_types or [t for t in me["ties"] if t not in HIDDEN_TYPES])
               if t in present]
     model_types = [t for t in wanted if t in MAP_TIE_TYPES]
@@ -358,7 +358,7 @@ def expand_page(connection, typed: str, *, scope: Scope, tie_types: Iterable[str
               if edge["id"] not in known]
     counts, more = {}, {}
     for rel_type in wanted:
-        inside, outside = me["ties"].get(rel_type, 0), me["withheld"].get(rel_type, 0)
+        inside, outside = me["ties"].get(rel_type, 0), me["outside"].get(rel_type, 0)
         returned = sum(1 for t, _ in chosen if t == rel_type)
         counts[rel_type] = {"total": inside + outside, "in_scope": inside,
                             "withheld": outside, "returned": returned}

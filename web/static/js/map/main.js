@@ -155,7 +155,7 @@ class MapApp {
   }
 
   // Add an answer's entities and ties, lay the new ones out, redraw.
-  merge(answer, { parent = null, layout = "place", roots = [] } = {}) {
+  merge(answer, { parent = null, layout = "place", roots = [], through = null } = {}) {
     const firstOnes = this.model.nodes.size === 0;
     const added = this.model.add(answer.nodes, answer.edges, parent);
     const finish = () => {
@@ -163,7 +163,7 @@ class MapApp {
       if (firstOnes || layout !== "place") this.view.fit();
     };
     if (layout === "layered") {
-      this.view.layered(roots, added.nodes);
+      this.view.layered(roots, added.nodes, through);
       finish();
     } else if (layout === "physics" || (firstOnes && added.nodes.length > 1 && !parent)) {
       this.view.settle(added.nodes, finish);
@@ -269,8 +269,7 @@ class MapApp {
       this.model.record();
       this.model.pathEdges = new Set(answer.paths.flat());
       const starts = answer.nodes.filter((node) => node.id === a || node.id.endsWith(":" + a)).map((n) => n.id);
-      this.merge(answer, { layout: this.model.nodes.size ? "place" : "layered", parent: this.model.nodes.has(a) ? a : null,
-                           roots: starts.length ? starts : [answer.nodes[0].id] });
+      this.merge(answer, { layout: "layered", roots: starts.length ? starts : [answer.nodes[0].id] });
       this.say(this.t("paths_found", { n: answer.paths.length }));
       if (answer.withheld) this.say(this.t("path_withheld", { n: answer.withheld }), "warn");
     });
@@ -307,9 +306,9 @@ class MapApp {
       const firsts = answer.trails.map((trail) => trail[0].id);
       const roots = answer.edges.filter((edge) => edge.type === "PAID" && firsts.includes(edge.to)).map((edge) => edge.from);
       const origin = answer.nodes.find((node) => node.id === source || node.id.endsWith(":" + source));
-      this.merge(answer, { layout: this.model.nodes.size ? "place" : "layered",
-                           parent: origin && this.model.nodes.has(origin.id) ? origin.id : null,
-                           roots: roots.length ? roots : [answer.nodes[0].id] });
+      this.merge(answer, { layout: "layered",
+                           roots: roots.length ? roots : [origin ? origin.id : answer.nodes[0].id],
+                           through: ["PAID", "PAID_TO", "TRANSFER"] });
       this.say(this.t("trails_found", { n: answer.trails.length }));
       if (answer.withheld) this.say(this.t("trail_withheld", { n: answer.withheld }), "warn");
     });

@@ -134,6 +134,7 @@ export class Panels {
     box.replaceChildren();
     const from = this.byId("map-range-from");
     const to = this.byId("map-range-to");
+    from.parentElement.hidden = !days.length;
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 200 54");
     svg.setAttribute("preserveAspectRatio", "none");
@@ -361,7 +362,7 @@ export class Panels {
     }
     for (const [name, value] of Object.entries(node.facts || {})) {
       if (skip.has(name) || String(value).length > 160) continue;
-      add(fields[name] || name, Array.isArray(value) ? value.join("、") : String(value));
+      add(fields[name] || name, this.value(value));
     }
     const source = node.provenance || {};
     if (source.file) add(this.t("source"), this.t("source_value", source));
@@ -375,7 +376,7 @@ export class Panels {
     const list = element("ul", "tie-counts");
     const more = this.app.model.more.get(node.id) || {};
     const types = Object.keys(counts);
-    if (!types.length && !Object.keys(node.withheld || {}).length) list.appendChild(element("li", "muted", this.t("no_ties")));
+    if (!types.length && !Object.keys(node.outside || {}).length) list.appendChild(element("li", "muted", this.t("no_ties")));
     for (const type of types) {
       const count = counts[type];
       const item = element("li", "tie-row");
@@ -394,7 +395,7 @@ export class Panels {
       }
       list.appendChild(item);
     }
-    const outside = Object.values(node.withheld || {}).reduce((sum, n) => sum + n, 0);
+    const outside = Object.values(node.outside || {}).reduce((sum, n) => sum + n, 0);
     if (outside) {
       const item = element("li", "withheld-row", this.t("withheld_row", { n: outside }));
       item.dataset.withheld = String(outside);
@@ -413,6 +414,14 @@ export class Panels {
       button(this.t("remove"), () => this.app.act(() => model.remove([node.id]))),
     );
     box.appendChild(actions);
+  }
+
+  // A property's value as read: lists joined, times to the minute, codes in words.
+  value(value) {
+    if (Array.isArray(value)) return value.map((item) => this.value(item)).join("、");
+    const text = String(value);
+    if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text)) return text.slice(0, 16).replace("T", " ");
+    return this.config.texts["mapjs.value." + text] ?? word(this.config, text);
   }
 
   keyProperty(node) {
@@ -438,9 +447,8 @@ export class Panels {
                  element("dt", "", this.t("tie_to")), element("dd", "", name(edge.to)));
     const names = config.tie_fields[edge.type] || {};
     for (const [key, value] of Object.entries(edge.props || {})) {
-      const shown = ["role", "relation"].includes(key) ? word(config, value) : value;
-      facts.append(element("dt", "", names[key] || this.t(key) || key),
-                   element("dd", "", Array.isArray(shown) ? shown.join("、") : shown));
+      const shown = key === "role" && edge.type === "EVIDENCE" ? roleName(config, value) : this.value(value);
+      facts.append(element("dt", "", names[key] || this.t(key) || key), element("dd", "", shown));
     }
     const source = edge.provenance || {};
     if (source.file) facts.append(element("dt", "", this.t("source")), element("dd", "", this.t("source_value", source)));

@@ -20,19 +20,22 @@ export const OPTIONS = {
                  keyboard: false, hideEdgesOnDrag: false },
   nodes: {
     borderWidth: 1.5,
-    font: { face: '"Noto Sans CJK SC", sans-serif', size: 12, color: "#1f2329",
+    font: { face: '"Noto Sans CJK SC", sans-serif', size: 13, color: "#1f2329",
             strokeWidth: 3, strokeColor: "#ffffff" },
   },
   edges: {
     smooth: false,
     arrows: { to: { enabled: true, scaleFactor: 0.45 } },
-    font: { face: '"Noto Sans CJK SC", sans-serif', size: 10, color: "#4e5661",
-            strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
+    font: { face: '"Noto Sans CJK SC", sans-serif', size: 11, color: "#4e5661",
+            strokeWidth: 3, strokeColor: "#ffffff", align: "horizontal" },
     selectionWidth: 1.5,
   },
 };
 
-const GRID = 52;   // the smallest distance kept between a new entity and the others
+const GRID = 56;     // the smallest distance kept between a new entity and the others
+const SPACING = 88;  // along a ring: room for a name under each entity
+const FIRST_RING = 180;
+const RING_STEP = 115;
 
 export class MapView {
   constructor(container, model, config, t, handlers) {
@@ -199,6 +202,7 @@ export class MapView {
     const highlighted = this.model.evidenceEdges.has(edge.id) || this.model.pathEdges.has(edge.id);
     const steps = this.model.trailSteps.get(edge.id);
     let label = tieCaption(this.config, edge) || this.config.ties[edge.type] || edge.type;
+    if (edge.type === "EVIDENCE") label = roleName(this.config, (edge.props || {}).role || "");
     if (edge.type === "TRANSFER") {
       label = `${steps ? steps.map(stepMark).join("") + " " : ""}${money(edge.props.amount)} · ${edge.props.date || ""}`;
     }
@@ -310,80 +314,118 @@ export class MapView {
     this.handlers.changed();
   }
 
-  // Put new entities next to ``parentId`` (away from the middle of the map), on rings,
-  // never on top of another entity; without a parent, to the right of what is there.
+  // Put new entities next to ``parentId`` on rings around it (a fan facing away from the
+  // middle of the map when there is one), never on top of another entity; without a
+  // parent, to the right of what is there.
   place(ids, parentId) {
-    const placed = [...this.model.positions.values()];
+    const todo = ids.filter((id) => !this.model.positions.has(id));
+    if (!todo.length) return;
+    const placed = [...this.model.positions.entries()]
+      .filter(([id]) => !todo.includes(id)).map(([, p]) => p);
     const free = (x, y) => placed.every((p) => Math.hypot(p.x - x, p.y - y) >= GRID);
-    let centre = { x: 0, y: 0 };
-    if (placed.length) {
-      centre = placed.reduce((sum, p) => ({ x: sum.x + p.x, y: sum.y + p.y }), { x: 0, y: 0 });
-      centre = { x: centre.x / placed.length, y: centre.y / placed.length };
-    }
     let origin = parentId && this.model.positions.get(parentId);
-    let spread = Math.PI * 1.5;
+    let spread = Math.PI * 2;
+    let away = 0;
+    const others = placed.filter((p) => !origin || p.x !== origin.x || p.y !== origin.y);
     if (!origin) {
-      const right = placed.length ? Math.max(...placed.map((p) => p.x)) + 220 : 0;
-      origin = { x: right, y: centre.y };
-      spread = Math.PI * 2;
+      const right = placed.length ? Math.max(...placed.map((p) => p.x)) + FIRST_RING + 80 : 0;
+      const middle = placed.length ? placed.reduce((sum, p) => sum + p.y, 0) / placed.length : 0;
+      origin = { x: right, y: middle };
+    } else if (others.length) {
+      const centre = others.reduce((sum, p) => ({ x: sum.x + p.x, y: sum.y + p.y }), { x: 0, y: 0 });
+      const cx = centre.x / others.length;
+      const cy = centre.y / others.length;
+      if (Math.hypot(origin.x - cx, origin.y - cy) > 1) {
+        away = Math.atan2(origin.y - cy, origin.x - cx);
+        spread = Math.PI * 1.4;
+      }
     }
-    const away = Math.atan2(origin.y - centre.y, origin.x - centre.x) || 0;
-    let ring = 0;
-    let slot = 0;
-    let capacity = 0;
-    for (const id of ids) {
-      if (this.model.positions.has(id)) continue;
-      for (let tries = 0; tries < 400; tries += 1) {
-        if (slot >= capacity) {
-          ring += 1;
-          slot = 0;
-          capacity = Math.max(6, Math.floor((spread * (90 + 70 * ring)) / GRID));
-        }
-        const radius = 90 + 70 * ring;
-        const angle = spread >= Math.PI * 2 ? (2 * Math.PI * slot) / capacity
-          : away - spread / 2 + (spread * (slot + 0.5)) / capacity;
-        slot += 1;
+    let index = 0;
+    for (let ring = 0; index < todo.length && ring < 40; ring += 1) {
+      const radius = FIRST_RING + RING_STEP * ring;
+      const capacity = Math.max(6, Math.floor((spread * radius) / SPACING));
+      const count = Math.min(capacity, todo.length - index);
+      const offset = ring % 2 ? 0.5 : 0;   // stagger rings so names do not line up
+      for (let slot = 0; slot < capacity && index < todo.length; slot += 1) {
+        const share = spread >= Math.PI * 2 ? (slot + offset) / count
+          : (slot + 0.5) / Math.min(capacity, Math.max(count, 1));
+        const angle = spread >= Math.PI * 2 ? 2 * Math.PI * share - Math.PI / 2
+          : away - spread / 2 + spread * share;
         const x = Math.round(origin.x + radius * Math.cos(angle));
         const y = Math.round(origin.y + radius * Math.sin(angle));
-        if (free(x, y)) {
-          this.model.positions.set(id, { x, y });
-          placed.push({ x, y });
-          break;
-        }
+        if (!free(x, y)) continue;
+        this.model.positions.set(todo[index], { x, y });
+        placed.push({ x, y });
+        index += 1;
       }
+    }
+    for (; index < todo.length; index += 1) {   // a crowded map: beside the rest
+      const x = origin.x + FIRST_RING + RING_STEP * 40 + (index % 20) * SPACING;
+      this.model.positions.set(todo[index], { x, y: origin.y + Math.floor(index / 20) * 70 });
     }
   }
 
-  // Layers from ``roots`` along the ties (paths read left to right, trails in date order).
-  layered(roots, ids) {
+  // Layers from ``roots`` along the ties (paths read left to right, money trails in date
+  // order along the transfers, each holder under its account).
+  layered(roots, ids, through = null) {
     const wanted = new Set(ids);
     const layer = new Map(roots.filter((id) => wanted.has(id)).map((id) => [id, 0]));
+    const links = new Map();
+    const below = new Map();
+    for (const edge of this.model.edges.values()) {
+      if (!wanted.has(edge.from) || !wanted.has(edge.to)) continue;
+      if (through && !through.includes(edge.type)) {
+        if (edge.type === "HELD_BY") below.set(edge.to, edge.from);
+        continue;
+      }
+      for (const [a, b] of [[edge.from, edge.to], [edge.to, edge.from]]) {
+        if (!links.has(a)) links.set(a, []);
+        links.get(a).push(b);
+      }
+    }
     const queue = [...layer.keys()];
-    const neighbours = this.model.degrees();
     while (queue.length) {
       const id = queue.shift();
-      for (const other of (neighbours.get(id) || new Map()).keys()) {
-        if (wanted.has(other) && !layer.has(other)) {
+      for (const other of links.get(id) || []) {
+        if (!layer.has(other)) {
           layer.set(other, layer.get(id) + 1);
           queue.push(other);
         }
       }
     }
+    const base = this.model.positions.size
+      ? Math.max(...[...this.model.positions.values()].map((p) => p.x)) + 300 : 0;
     const columns = new Map();
     for (const id of ids) {
+      if (!layer.has(id) && below.has(id) && layer.has(below.get(id))) continue;
       const column = layer.has(id) ? layer.get(id) : 0;
       if (!columns.has(column)) columns.set(column, []);
       columns.get(column).push(id);
     }
-    const base = this.model.positions.size
-      ? Math.max(...[...this.model.positions.values()].map((p) => p.x)) + 260 : 0;
-    for (const [column, members] of columns) {
+    // A column of many (25 contracts between the same two entities) wraps into several
+    // narrow ones, so the map stays wider than tall.
+    const rowHeight = below.size ? 160 : 90;
+    const perColumn = 9;
+    let x = base;
+    for (const column of [...columns.keys()].sort((a, b) => a - b)) {
+      const members = columns.get(column).filter((id) => !this.model.positions.has(id));
+      const wraps = Math.max(1, Math.ceil(members.length / perColumn));
+      const rows = Math.ceil(members.length / wraps);
       members.forEach((id, index) => {
-        if (this.model.positions.has(id)) return;
-        this.model.positions.set(id, { x: base + column * 210,
-                                       y: Math.round((index - (members.length - 1) / 2) * 95) });
+        const wrap = Math.floor(index / rows);
+        const row = index % rows;
+        this.model.positions.set(id, { x: x + wrap * 120,
+                                       y: Math.round((row - (rows - 1) / 2) * rowHeight + (wrap % 2) * rowHeight / 2) });
       });
+      x += 210 + (wraps - 1) * 120;
     }
+    for (const [holder, account] of below) {
+      const spot = this.model.positions.get(account);
+      if (spot && !this.model.positions.has(holder)) {
+        this.model.positions.set(holder, { x: spot.x, y: spot.y + 78 });
+      }
+    }
+    this.place(ids.filter((id) => !this.model.positions.has(id)), null);
   }
 
   // A first layout by physics, computed once and then stopped; positions go to the model.
