@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 from analytics.access import in_scope, key_expression, label_expression, visible
-from analytics.expand import IMPLIED, _condition, expand, tie_types_of
+from analytics.expand import IMPLIED, RESOLVE_MANY, expand
 from analytics.identifiers import IDENTIFIER_KINDS
 from analytics.plain import plain
 from analytics.queries import INTERNAL_PROPERTIES, EntityNotFound, resolve_entity
@@ -114,97 +114,86 @@ def public(node: dict) -> dict:
     return {k: v for k, v in node.items() if k != "element_id"}
 
 
-def _map_ties(label: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    return tuple((t, d, tuple(x for x in labels if x in MAP_LABELS))
-                 for t, d, labels in tie_types_of(label)
-                 if t in MAP_TIE_TYPES and set(labels) & set(MAP_LABELS))
+_SAME_HOUSEHOLD = ("(n:Person AND o:Person AND n.household_id IS NOT NULL "
+                   "AND o.household_id = n.household_id)")
+# An account's members: its holder, and the recipients of the subsidies paid into it.
+_ACCOUNT_OF = ("(n)<-[:HELD_BY]-(acct:Account)",
+               "(n)<-[:RECIPIENT]-(:SubsidyPayment)-[:INTO_ACCOUNT]->(acct:Account)")
+_MEMBER_OF = ("(acct)-[:HELD_BY]->(o)",
+              "(acct)<-[:INTO_ACCOUNT]-(:SubsidyPayment)-[:RECIPIENT]->(o)")
 
 
-def _hidden_kinds(label: str) -> tuple[str, ...]:
-    if label not in ("Person", "Company"):
-        return ()
-    return tuple(kind for kind in IDENTIFIER_KINDS
-                 if kind == "account" or kind in _MODEL.node(label).properties)
-
-
-_HOUSEHOLD = ("NOT (o.household_id IS NOT NULL AND n.household_id IS NOT NULL "
-              "AND o.household_id = n.household_id)")
-# An account's members: its holder, and (persons only) the recipients of subsidies paid
-# into it.
-_ACCOUNT_OF = {"Person": ("(n)<-[:HELD_BY]-(acct:Account)",
-                          "(n)<-[:RECIPIENT]-(:SubsidyPayment)-[:INTO_ACCOUNT]->(acct:Account)"),
-               "Company": ("(n)<-[:HELD_BY]-(acct:Account)",)}
-_MEMBER_OF = {"Person": ("(acct)-[:HELD_BY]->(o:`Person`)",
-                         "(acct)<-[:INTO_ACCOUNT]-(:SubsidyPayment)-[:RECIPIENT]->(o:`Person`)"),
-              "Company": ("(acct)-[:HELD_BY]->(o:`Company`)",)}
-
-
-def _hidden_branches(label: str, kind: str) -> list[tuple[str, str, str]]:
-    """``(other label, MATCH … WHERE …, value)`` finding each other person or company ``o`` that
-    shares ``n``'s identifier of ``kind`` (a household's members among themselves left out,
-    as ``analytics.identifiers`` does by default); callers add ``AND`` conditions."""
+def _hidden_branches() -> list[str]:
+    """Subquery branches giving ``type`` (SHARES_<KIND>), ``o`` (another person or company
+    sharing ``n``'s identifier) and ``value`` (what they share). Members of one household
+    among themselves are left out, as ``analytics.identifiers`` does by default."""
     branches = []
-    for other in ("Person", "Company"):
-        household = _HOUSEHOLD if other == "Person" else "true"
+    for kind in IDENTIFIER_KINDS:
+        rel_type = f"SHARES_{kind.upper()}"
         if kind == "account":
-            for mine in _ACCOUNT_OF[label]:
-                for theirs in _MEMBER_OF[other]:
-                    branches.append((other, f"MATCH {mine}, {theirs} "
-                                     f"WHERE o <> n AND {household}", "acct.account_no"))
-        elif kind in _MODEL.node(other).properties:
+            for mine in _ACCOUNT_OF:
+                for theirs in _MEMBER_OF:
+                    branches.append(f"WITH n MATCH {mine}, {theirs} WHERE (o:Person OR o:Company)"
+                                    f" AND o <> n AND NOT {_SAME_HOUSEHOLD} "
+                                    f"RETURN '{rel_type}' AS type, o, acct.account_no AS value")
+            continue
+        for other in ("Person", "Company"):
+            if kind not in _MODEL.node(other).properties:
+                continue
             mine, theirs = ((f"toLower(n.{kind})", f"toLower(o.{kind})") if kind == "email"
                             else (f"n.{kind}", f"o.{kind}"))
-            branches.append((other, f"MATCH (o:`{other}`) WHERE {mine} IS NOT NULL AND "
-                             f"{theirs} = {mine} AND o <> n AND {household}", mine))
+            branches.append(f"WITH n MATCH (o:`{other}`) WHERE {mine} IS NOT NULL AND "
+                            f"{theirs} = {mine} AND o <> n AND NOT {_SAME_HOUSEHOLD} "
+                            f"RETURN '{rel_type}' AS type, o, {mine} AS value")
     return branches
 
 
-@lru_cache(maxsize=None)
-def _describe_query(label: str) -> str:
-    """Entities of one label by key, in scope, with their ties counted per type: all
-    (degree counts) and those whose other end is in scope."""
-    node = _MODEL.node(label)
-    totals, inside = [], []
-    for rel_type, direction, labels in _map_ties(label):
-        left, right = ("-", f"[:`{rel_type}`]->") if direction == "out" else (
-            "<-", f"[:`{rel_type}`]-")
-        name = f"`{rel_type}:{direction}`"
-        totals.append(f"{name}: COUNT {{ (n){left}{right}() }}")
-        implied = (label, rel_type, direction) in IMPLIED
-        condition = "true" if implied else _condition(labels, "m")
-        label_filter = " OR ".join(f"m:`{x}`" for x in labels)
-        inside.append(f"{name}: COUNT {{ MATCH (n){left}{right}(m) WHERE ({label_filter}) "
-                      f"AND {condition} }}")
-    for kind in _hidden_kinds(label):
-        name = f"`SHARES_{kind.upper()}:both`"
-        branches = _hidden_branches(label, kind)
-        totals.append(f"{name}: COUNT {{ " + " UNION ".join(
-            f"{match} RETURN o" for _, match, _ in branches) + " }")
-        inside.append(f"{name}: COUNT {{ " + " UNION ".join(
-            f"{match} AND {in_scope(other, 'o')} RETURN o" for other, match, _ in branches)
-            + " }")
-    alerted = ("EXISTS { MATCH (n)<-[:EVIDENCE]-(alert:Alert) WHERE "
-               f"{in_scope('Alert', 'alert')} }}" if label != "Alert" else "false")
-    return f"""
-UNWIND $keys AS key
-MATCH (n:`{label}`) WHERE n.`{node.key}` = key AND {in_scope(label, 'n')}
-RETURN elementId(n) AS element_id, properties(n) AS properties,
-       {{{', '.join(totals)}}} AS totals, {{{', '.join(inside)}}} AS inside, {alerted} AS alerted
+_SHARING_IN_SCOPE = (f"CASE WHEN o:Person THEN {in_scope('Person', 'o')} "
+                     f"ELSE {in_scope('Company', 'o')} END")
+_SHARING = "CALL {\n  " + "\n  UNION ".join(_hidden_branches()) + "\n}"
+
+
+def _implied(variable: str = "n") -> str:
+    """True where ``analytics.expand.IMPLIED`` puts the other end of ``r`` in scope
+    whenever ``n`` is (an account's transfers, a unit's contracts …)."""
+    parts = [f"({variable}:`{label}` AND type(r) = '{rel_type}' AND "
+             f"{'' if direction == 'out' else 'NOT '}out)"
+             for label, rel_type, direction in sorted(IMPLIED)]
+    return "(" + " OR ".join(parts) + ")"
+
+
+# Per entity and tie type: all its ties (to entities the map draws) and those whose other
+# end is in scope. One condition for every label, evaluated only where not implied.
+TIE_COUNTS = f"""
+UNWIND $element_ids AS element_id
+MATCH (n) WHERE elementId(n) = element_id
+OPTIONAL MATCH (n)-[r]-(m) WHERE type(r) IN $types AND ({' OR '.join(f'm:`{x}`' for x in MAP_LABELS)})
+WITH element_id, n, r, m, startNode(r) = n AS out
+WITH element_id, n, type(r) AS type,
+     CASE WHEN r IS NULL THEN false WHEN {_implied()} THEN true ELSE {visible('m')} END AS ok,
+     r IS NOT NULL AS present
+WITH element_id, n, type, sum(CASE WHEN present THEN 1 ELSE 0 END) AS total,
+     sum(CASE WHEN ok THEN 1 ELSE 0 END) AS inside
+WITH element_id, n, collect(CASE WHEN total > 0 THEN [type, total, inside] END) AS counts
+RETURN element_id, counts,
+       EXISTS {{ MATCH (n)<-[:EVIDENCE]-(alert:Alert) WHERE {in_scope('Alert', 'alert')} }}
+         AS alerted
+"""
+
+# Per person or company: the others sharing its phone, address, email or account.
+SHARING_COUNTS = f"""
+UNWIND $element_ids AS element_id
+MATCH (n) WHERE elementId(n) = element_id AND (n:Person OR n:Company)
+{_SHARING}
+WITH element_id, type, o, {_SHARING_IN_SCOPE} AS ok
+RETURN element_id, type, count(DISTINCT o) AS total,
+       count(DISTINCT CASE WHEN ok THEN o END) AS inside
 """
 
 
-def _by_type(counts: dict) -> dict[str, int]:
-    merged: dict[str, int] = {}
-    for name, count in counts.items():
-        rel_type = name.split(":")[0]
-        merged[rel_type] = merged.get(rel_type, 0) + count
-    return merged
-
-
-def _node(label: str, row: dict) -> dict:
-    properties = plain(row["properties"])
+def _node(label: str, row: dict, counts: dict, alerted: bool) -> dict:
+    properties = plain(row["node"])
     node = _MODEL.node(label)
-    totals, inside = _by_type(row["totals"]), _by_type(row["inside"])
     date, amount = DATE_PROPERTY.get(label), AMOUNT_PROPERTY.get(label)
     caption = properties.get(node.caption)
     return {
@@ -212,13 +201,13 @@ def _node(label: str, row: dict) -> dict:
         "key": properties[node.key], "name": None if caption is None else str(caption),
         "date": properties.get(date) if date else None,
         "amount": properties.get(amount) if amount else None,
-        "alerted": row["alerted"],
+        "alerted": alerted,
         "facts": {k: v for k, v in properties.items()
                   if k not in _NOT_SHOWN and v not in (None, "", [])},
         "provenance": provenance(properties),
-        "ties": {t: inside.get(t, 0) for t in sorted(totals) if totals[t]},
-        "outside": {t: totals[t] - inside.get(t, 0) for t in sorted(totals)
-                    if totals[t] > inside.get(t, 0)},
+        "ties": {t: inside for t, (total, inside) in sorted(counts.items())},
+        "outside": {t: total - inside for t, (total, inside) in sorted(counts.items())
+                    if total > inside},
         "element_id": row["element_id"],
     }
 
@@ -229,21 +218,39 @@ def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]
     Each: ``id, label, key, name`` (the model's caption), ``date`` and ``amount`` (of
     contracts, transfers, payments, bids, complaints), ``alerted`` (named by an alert in
     scope), ``facts`` (its properties), ``provenance`` ``{dataset, file, row, run}``,
-    ``ties`` (per tie type, ties whose other end is in scope, hidden ties as
-    ``SHARES_*``), ``outside`` (per type, ties leading outside the scope: counts only) and
-    ``element_id`` (for ``ties``; ``public`` drops it). Ids out of scope or missing are
-    absent, alike. One query per label present.
+    ``ties`` (per tie type, ties whose other end is in scope, shared identifiers as
+    ``SHARES_*`` counting the others sharing), ``outside`` (per type, ties leading outside
+    the scope: counts only) and ``element_id`` (for ``ties``; ``public`` drops it). Ids out
+    of scope or missing are absent, alike. Three queries: the entities (``RESOLVE_MANY``
+    of ``analytics.expand``), their tie counts, their shared identifiers.
     """
-    by_label: dict[str, list[str]] = {}
     order = list(dict.fromkeys(ids))
+    wanted = {}
     for typed in order:
         label, key = split_id(typed)
-        by_label.setdefault(label, []).append(key)
+        wanted[typed] = label
+    rows = connection.read(RESOLVE_MANY, items=[{"typed": typed, "keys": [split_id(typed)[1]]}
+                                               for typed in order], **scope.parameters())
+    rows = [row for row in rows if row["label"] == wanted[row["typed"]]]
+    if not rows:
+        return {}
+    element_ids = [row["element_id"] for row in rows]
+    counts: dict[str, dict] = {element_id: {} for element_id in element_ids}
+    alerted = {}
+    for found in connection.read(TIE_COUNTS, element_ids=element_ids, types=list(MAP_TIE_TYPES),
+                                 **scope.parameters()):
+        alerted[found["element_id"]] = found["alerted"]
+        for rel_type, total, inside in found["counts"]:
+            counts[found["element_id"]][rel_type] = (total, inside)
+    sharing = [row["element_id"] for row in rows if row["label"] in ("Person", "Company")]
+    if sharing:
+        for found in connection.read(SHARING_COUNTS, element_ids=sharing, **scope.parameters()):
+            counts[found["element_id"]][found["type"]] = (found["total"], found["inside"])
     found = {}
-    for label, keys in by_label.items():
-        for row in connection.read(_describe_query(label), keys=keys, **scope.parameters()):
-            node = _node(label, row)
-            found[node["id"]] = node
+    for row in rows:
+        node = _node(row["label"], row, counts[row["element_id"]],
+                     alerted.get(row["element_id"], False))
+        found[node["id"]] = node
     return {typed: found[typed] for typed in order if typed in found}
 
 
@@ -368,15 +375,11 @@ def expand_page(connection, typed: str, *, scope: Scope, tie_types: Iterable[str
             "reachable": offset + limit < MAX_REACH}
 
 
-@lru_cache(maxsize=None)
-def _hidden_query(label: str, kind: str) -> str:
-    branches = " UNION ".join(
-        f"WITH n {match} AND {in_scope(other, 'o')} RETURN o, {value} AS value"
-        for other, match, value in _hidden_branches(label, kind))
-    return f"""
-MATCH (n:`{label}`) WHERE elementId(n) = $element_id
-CALL {{ {branches} }}
-WITH o, value, {label_expression('o')} AS other_label, {key_expression('o')} AS key
+HIDDEN_NEIGHBOURS = f"""
+MATCH (n) WHERE elementId(n) = $element_id AND (n:Person OR n:Company)
+{_SHARING}
+WITH type, o, value WHERE type = $type AND {_SHARING_IN_SCOPE}
+WITH DISTINCT o, value, {label_expression('o')} AS other_label, {key_expression('o')} AS key
 ORDER BY other_label, key, value
 SKIP $offset LIMIT $limit
 RETURN other_label, key, value
@@ -389,11 +392,11 @@ def hidden_neighbours(connection, typed: str, kind: str, *, scope: Scope, limit:
     account (``kind``): ``{nodes: [map ids], edges: [SHARES_<KIND> ties]}``, one tie per
     shared value, each tie's ``props.value`` the value shared."""
     me = described or describe_one(connection, typed, scope=scope)
-    if kind not in _hidden_kinds(me["label"]):
+    if kind not in IDENTIFIER_KINDS or me["label"] not in ("Person", "Company"):
         raise ValueError(f"a {me['label']} has no {kind} to share")
-    rows = connection.read(_hidden_query(me["label"], kind), element_id=me["element_id"],
-                           offset=int(offset), limit=int(limit), **scope.parameters())
     rel_type = f"SHARES_{kind.upper()}"
+    rows = connection.read(HIDDEN_NEIGHBOURS, element_id=me["element_id"], type=rel_type,
+                           offset=int(offset), limit=int(limit), **scope.parameters())
     nodes, edges = [], []
     for row in rows:
         other = node_id(row["other_label"], row["key"])
