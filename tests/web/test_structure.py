@@ -14,10 +14,10 @@ from web.app import create_app
 from web.context import csrf_guard, current, visitor
 from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
-from web.routes import account, api, auth, docs, home, language, users
+from web.routes import account, api, auth, docs, home, language, map, users
 
 WEB = Path(__file__).resolve().parents[2] / "web"
-ROUTERS = (account, api, auth, docs, home, language, users)
+ROUTERS = (account, api, auth, docs, home, language, map, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
