@@ -375,7 +375,7 @@ export class Panels {
     const counts = this.app.model.tieCounts(node.id);
     const list = element("ul", "tie-counts");
     const more = this.app.model.more.get(node.id) || {};
-    const types = Object.keys(counts);
+    const types = Object.keys(counts).filter((type) => counts[type].total > 0);
     if (!types.length && !Object.keys(node.outside || {}).length) list.appendChild(element("li", "muted", this.t("no_ties")));
     for (const type of types) {
       const count = counts[type];

@@ -201,14 +201,17 @@ export class MapView {
     const style = this.config.tie_styles[edge.type] || { color: "#7a828e", dashes: false };
     const highlighted = this.model.evidenceEdges.has(edge.id) || this.model.pathEdges.has(edge.id);
     const steps = this.model.trailSteps.get(edge.id);
-    let label = tieCaption(this.config, edge) || this.config.ties[edge.type] || edge.type;
+    // A tie whose kind the picture already says (an account's holder, the two halves of a
+    // transfer) carries no name, only its details when it has any.
+    const bare = ["HELD_BY", "PAID", "PAID_TO"].includes(edge.type);
+    let label = tieCaption(this.config, edge) || (bare ? "" : this.config.ties[edge.type] || edge.type);
     if (edge.type === "EVIDENCE") label = roleName(this.config, (edge.props || {}).role || "");
     if (edge.type === "TRANSFER") {
       label = `${steps ? steps.map(stepMark).join("") + " " : ""}${money(edge.props.amount)} · ${edge.props.date || ""}`;
     }
     return {
       id: edge.id, from: edge.from, to: edge.to,
-      label: this.showEdgeLabels ? label : undefined,
+      label: this.showEdgeLabels && label ? label : undefined,
       color: { color: style.color, highlight: "#1f2329", hover: "#1f2329", opacity: 0.9 },
       dashes: style.dashes || Boolean(edge.withheld),
       width: highlighted ? 3.2 : 1.2,
@@ -226,7 +229,7 @@ export class MapView {
       label: this.showEdgeLabels ? label : undefined,
       color: { color: style.color, highlight: "#1f2329", hover: "#1f2329" },
       width: highlighted ? 3.2 : 1.6, dashes: false,
-      font: { color: "#5a4520" },
+      font: { color: "#5a4520", size: 13 },
       title: this.tooltip(node),
     };
   }
@@ -417,7 +420,7 @@ export class MapView {
         this.model.positions.set(id, { x: x + wrap * 120,
                                        y: Math.round((row - (rows - 1) / 2) * rowHeight + (wrap % 2) * rowHeight / 2) });
       });
-      x += 210 + (wraps - 1) * 120;
+      x += 200 + (wraps - 1) * 120;
     }
     for (const [holder, account] of below) {
       const spot = this.model.positions.get(account);
