@@ -13,11 +13,18 @@ Without ``--url`` the app is served in this process on 127.0.0.1 and a free port
 added to the mix with ``--page name=/path`` (repeatable, weight 1) once they exist; the
 mix below holds what the workbench serves today. Targets (issue 11): profile p95 < 500 ms,
 search p95 < 300 ms, no errors; pages without a target are reported only.
+
+Map expansion (issue 12) joins the mix as POSTs to ``/api/v1/map/expand`` with the
+session's CSRF token, as the map page sends them: ``map_expand`` expands an official,
+supplier, unit or contract of the county (all tie types, or one, with a map of 30 entities
+already drawn), ``map_expand_busy`` pages through the busiest account's transfers. Target:
+p95 < 300 ms. ``--only map_expand --only map_expand_busy`` measures them alone.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import secrets
 import socket
@@ -33,7 +40,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
+from analytics import map_graph  # noqa: E402
 from analytics.accounts import add_user, top_units  # noqa: E402
+from analytics.scope import Scope  # noqa: E402
 from analytics.sessions import open_session  # noqa: E402
 from graph.connection import Connection, connect  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
@@ -44,8 +53,62 @@ from web.context import session_cookie_name  # noqa: E402
 # portrait, queue) join with their round of issue 11.
 MIX = [("home", "/", 3), ("me", "/api/v1/me", 1), ("scans", "/api/v1/scans", 2),
        ("loads", "/api/v1/loads", 1)]
-TARGETS_MS = {"profile": 500, "search": 300}
+TARGETS_MS = {"profile": 500, "search": 300, "map_expand": 300, "map_expand_busy": 300}
 PREFIX = "bench-"
+CSRF: dict[str, str] = {}    # session cookie → its CSRF token (for the POSTs of the map)
+
+# Map expansion (issue 12): entities of the county to expand, picked once at start.
+MAP_SAMPLES = """
+CALL {
+  MATCH (p:Person)-[:HOLDS_POSITION]->(:Unit) RETURN DISTINCT 'Person:' + p.id_number AS id
+  LIMIT 60
+  UNION
+  MATCH (c:Company)<-[:SUPPLIER]-(:Contract) RETURN DISTINCT 'Company:' + c.credit_code AS id
+  LIMIT 60
+  UNION
+  MATCH (u:Unit) RETURN 'Unit:' + u.unit_id AS id LIMIT 20
+  UNION
+  MATCH (k:Contract) RETURN 'Contract:' + k.contract_id AS id LIMIT 20
+}
+RETURN collect(id) AS ids
+"""
+BUSIEST_ACCOUNT = """
+MATCH (a:Account)
+RETURN 'Account:' + a.account_no AS id, COUNT { (a)-[:PAID]->() } AS transfers
+ORDER BY transfers DESC LIMIT 1
+"""
+MAP_TYPES = ("HOLDS_POSITION", "HAS_RELATIVE", "HOLDS_ROLE", "SUPPLIER", "BUYER",
+             "APPROVED_BY", "HELD_BY", "EVIDENCE")
+
+
+def map_mix(connection: Connection) -> list:
+    """The map's entries of the mix: (name, request maker, weight); each maker returns
+    (method, path, JSON body)."""
+    ids = connection.read(MAP_SAMPLES)[0]["ids"]
+    busiest = connection.read(BUSIEST_ACCOUNT)
+    if not ids:
+        return []
+
+    def expand() -> tuple:
+        chosen = random.choice(ids)
+        types = None if random.random() < 0.4 else [random.choice(MAP_TYPES)]
+        return ("POST", "/api/v1/map/expand",
+                {"id": chosen, "types": types, "limit": 50,
+                 "on_map": random.sample(ids, min(30, len(ids)))})
+
+    mix = [("map_expand", expand, 4)]
+    if busiest:
+        account, transfers = busiest[0]["id"], busiest[0]["transfers"]
+        print(f"busiest account {account}: {transfers} transfers")
+
+        def expand_busy() -> tuple:
+            offset = random.choice([0, 0, random.randrange(0, max(1, transfers - 50))])
+            return ("POST", "/api/v1/map/expand",
+                    {"id": account, "types": ["PAID"], "offset": offset, "limit": 50,
+                     "on_map": [account]})
+
+        mix.append(("map_expand_busy", expand_busy, 1))
+    return mix
 
 CLEAN_UP = """
 MATCH (u:User) WHERE u.username STARTS WITH $prefix
@@ -71,8 +134,10 @@ def make_sessions(connection: Connection, users: int) -> list[str]:
         username = f"{PREFIX}{number:02d}"
         add_user(connection, username, secrets.token_urlsafe(18), unit_id=unit,
                  roles=["supervisor"], display_name=f"压测{number:02d}")
-        cookies.append(open_session(connection, username, address="127.0.0.1",
-                                    absolute_s=3600)[0])
+        cookie, session = open_session(connection, username, address="127.0.0.1",
+                                       absolute_s=3600)
+        CSRF[cookie] = session.csrf_token
+        cookies.append(cookie)
     return cookies
 
 
@@ -102,9 +167,12 @@ async def one_user(url: str, cookie: str, cookie_name: str, mix: list, deadline:
             if time.monotonic() >= deadline:
                 return
             name = random.choices(names, weights)[0]
+            target = paths[name]
+            method, path, body = target() if callable(target) else ("GET", target, None)
             began = time.perf_counter()
             try:
-                answer = await client.get(paths[name])
+                answer = await client.request(method, path, json=body,
+                                              headers={"X-CSRF-Token": CSRF.get(cookie, "")})
                 ok = answer.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -147,11 +215,19 @@ def main() -> None:
     parser.add_argument("--page", action="append", default=[], metavar="NAME=/PATH")
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="Per user: the loop is bounded in count as well as time")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="Measure only these entries of the mix (repeatable)")
     arguments = parser.parse_args()
-    mix = MIX + [(*item.split("=", 1), 1) for item in arguments.page]
     settings = get_settings()
     with connect(settings) as connection:
+        mix = MIX + [(*item.split("=", 1), 1) for item in arguments.page] + map_mix(connection)
+        if arguments.only:
+            mix = [entry for entry in mix if entry[0] in arguments.only]
         cookies = make_sessions(connection, arguments.users)
+        if any(name.startswith("map_") for name, _, _ in mix):
+            # As the app's warmer would: the map's scoped reads planned before measuring.
+            map_graph.warm_up(connection, scope=Scope.of_units(
+                connection, [next(iter(top_units(connection)))]))
         server = None
         try:
             url = arguments.url
@@ -167,8 +243,12 @@ def main() -> None:
                                                 arguments.max_requests)
                                        for cookie in cookies))
 
+            load_before = os.getloadavg()
             asyncio.run(everyone())
             passed = report(results, time.monotonic() - began, arguments.users)
+            print("machine load (1, 5, 15 min) before: {:.1f} {:.1f} {:.1f}; after: "
+                  "{:.1f} {:.1f} {:.1f}; {} cores".format(*load_before, *os.getloadavg(),
+                                                         os.cpu_count()))
         finally:
             if server is not None:
                 server.should_exit = True

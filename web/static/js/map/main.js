@@ -329,6 +329,69 @@ class MapApp {
     });
   }
 
+  // --- saved maps -----------------------------------------------------------------------
+  state() {
+    const network = this.view.network;
+    const position = network.getViewPosition();
+    return this.model.toState({ x: position.x, y: position.y, scale: network.getScale(),
+                                edge_labels: this.view.showEdgeLabels });
+  }
+
+  // Draw a saved state again: every entity and tie re-read now, in this user's
+  // jurisdiction (what is gone or not theirs is counted, never shown from the copy), then
+  // the saved positions, pins, hiding, filters, highlights and view.
+  async reopen(state) {
+    const ids = (state.nodes || []).map((node) => node.id).filter((id) => !id.startsWith("withheld:"));
+    if (!ids.length) return;
+    await this.run(async () => {
+      const answer = await postJson("/api/v1/map/graph", { ids });
+      const model = this.model;
+      model.record();
+      model.clear();
+      for (const node of state.nodes) {
+        if (typeof node.x === "number") model.positions.set(node.id, { x: node.x, y: node.y });
+      }
+      model.add(answer.nodes, answer.edges);
+      for (const node of state.nodes) {
+        if (!model.nodes.has(node.id)) { model.positions.delete(node.id); continue; }
+        if (node.pinned) model.pinned.add(node.id);
+        if (node.hidden) model.hidden.add(node.id);
+      }
+      const highlight = state.highlight || {};
+      for (const [id, roles] of Object.entries(highlight.evidence || {})) {
+        if (model.nodes.has(id)) model.evidence.set(id, roles);
+      }
+      model.evidenceEdges = new Set(highlight.evidence_edges || []);
+      model.pathEdges = new Set(highlight.path_edges || []);
+      model.trailSteps = new Map(Object.entries(highlight.trail_steps || {}));
+      model.alert = highlight.alert ? { alert_id: highlight.alert } : null;
+      for (const [id, expansion] of Object.entries(state.expansions || {})) {
+        if (!model.nodes.has(id)) continue;
+        model.received.set(id, expansion.received || {});
+        model.more.set(id, expansion.more || {});
+      }
+      const filters = state.filters || {};
+      model.filters.labels = new Set(filters.labels || []);
+      model.filters.types = new Set(filters.types || []);
+      model.filters.at = filters.at || "";
+      document.getElementById("map-valid-at").value = model.filters.at;
+      this.view.place([...model.nodes.keys()], null);
+      const view = state.view || {};
+      if (view.edge_labels === false) {
+        document.getElementById("map-edge-labels").checked = false;
+        this.view.showEdgeLabels = false;
+      }
+      this.refresh();
+      if (filters.from || filters.to) this.panels.setRange(filters.from || "0000", filters.to || "9999");
+      if (typeof view.scale === "number") {
+        this.view.network.moveTo({ position: { x: view.x, y: view.y }, scale: view.scale });
+      } else {
+        this.view.fit();
+      }
+      if (answer.missing) this.say(this.t("missing", { n: answer.missing }), "warn");
+    });
+  }
+
   // What opened the page.
   async start() {
     const entry = this.entry;

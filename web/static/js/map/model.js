@@ -196,6 +196,35 @@ export class MapModel {
     map.get(id)[type] = value;
   }
 
+  // --- saved maps ---------------------------------------------------------------------
+  // The ``state`` a saved map keeps (docs/map.md): entities by id with their positions,
+  // pins and hiding, the filters, the view, what is highlighted and what expansions
+  // returned. Placeholders of what lies outside the jurisdiction are never kept.
+  toState(view) {
+    const kept = this.entityIds();
+    const keep = new Set(kept);
+    const pick = (map) => Object.fromEntries([...map].filter(([id]) => keep.has(id)));
+    return {
+      version: 1,
+      nodes: kept.map((id) => ({ id, ...(this.positions.get(id) || {}),
+                                 pinned: this.pinned.has(id), hidden: this.hidden.has(id) })),
+      filters: { labels: [...this.filters.labels], types: [...this.filters.types],
+                 at: this.filters.at, from: this.filters.from, to: this.filters.to },
+      view: view || {},
+      highlight: { alert: this.alert ? this.alert.alert_id : null,
+                   evidence: pick(this.evidence),
+                   evidence_edges: [...this.evidenceEdges], path_edges: [...this.pathEdges],
+                   trail_steps: pick(this.trailSteps) },
+      expansions: Object.fromEntries(kept.filter((id) => this.received.has(id)).map((id) => [
+        id, { received: this.received.get(id), more: this.more.get(id) || {} }])),
+    };
+  }
+
+  // The bare keys of the entities on the map (what a saved map lists and a report draws).
+  entityKeys() {
+    return this.entityIds().map((id) => id.slice(id.indexOf(":") + 1));
+  }
+
   entityIds() {
     return [...this.nodes.keys()].filter((id) => !this.nodes.get(id).withheld);
   }
