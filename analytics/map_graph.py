@@ -142,11 +142,13 @@ def _hidden_branches() -> list[str]:
         for other in ("Person", "Company"):
             if kind not in _MODEL.node(other).properties:
                 continue
-            mine, theirs = ((f"toLower(n.{kind})", f"toLower(o.{kind})") if kind == "email"
-                            else (f"n.{kind}", f"o.{kind}"))
-            branches.append(f"WITH n MATCH (o:`{other}`) WHERE {mine} IS NOT NULL AND "
-                            f"{theirs} = {mine} AND o <> n AND NOT {_SAME_HOUSEHOLD} "
-                            f"RETURN '{rel_type}' AS type, o, {mine} AS value")
+            # An index seek on the other's value: the value as stored, and for an email
+            # also in lower and upper case (a scan lowering every email costs 400k reads).
+            same = (f"o.{kind} IN [n.{kind}, toLower(n.{kind}), toUpper(n.{kind})]"
+                    if kind == "email" else f"o.{kind} = n.{kind}")
+            branches.append(f"WITH n MATCH (o:`{other}`) WHERE n.{kind} IS NOT NULL AND "
+                            f"{same} AND o <> n AND NOT {_SAME_HOUSEHOLD} "
+                            f"RETURN '{rel_type}' AS type, o, n.{kind} AS value")
     return branches
 
 
@@ -214,7 +216,8 @@ def _node(label: str, row: dict, counts: dict, alerted: bool) -> dict:
     }
 
 
-def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]:
+def describe(connection, ids: Iterable[str], *, scope: Scope,
+             sharing: bool = True) -> dict[str, dict]:
     """The entities ``ids`` (``Label:key``) the reader may see, by id, in the order given.
 
     Each: ``id, label, key, name`` (the model's caption), ``date`` and ``amount`` (of
@@ -224,7 +227,8 @@ def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]
     ``SHARES_*`` counting the others sharing), ``outside`` (per type, ties leading outside
     the scope: counts only) and ``element_id`` (for ``ties``; ``public`` drops it). Ids out
     of scope or missing are absent, alike. Three queries: the entities (``RESOLVE_MANY``
-    of ``analytics.expand``), their tie counts, their shared identifiers.
+    of ``analytics.expand``), their tie counts, their shared identifiers (left out with
+    ``sharing=False``).
     """
     order = list(dict.fromkeys(ids))
     wanted = {}
@@ -244,9 +248,9 @@ def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]
         alerted[found["element_id"]] = found["alerted"]
         for rel_type, total, inside in found["counts"]:
             counts[found["element_id"]][rel_type] = (total, inside)
-    sharing = [row["element_id"] for row in rows if row["label"] in ("Person", "Company")]
-    if sharing:
-        for found in connection.read(SHARING_COUNTS, element_ids=sharing, **scope.parameters()):
+    people = [row["element_id"] for row in rows if row["label"] in ("Person", "Company")]
+    if sharing and people:
+        for found in connection.read(SHARING_COUNTS, element_ids=people, **scope.parameters()):
             counts[found["element_id"]][found["type"]] = (found["total"], found["inside"])
     found = {}
     for row in rows:
@@ -256,14 +260,14 @@ def describe(connection, ids: Iterable[str], *, scope: Scope) -> dict[str, dict]
     return {typed: found[typed] for typed in order if typed in found}
 
 
-def describe_one(connection, typed: str, *, scope: Scope) -> dict:
+def describe_one(connection, typed: str, *, scope: Scope, sharing: bool = True) -> dict:
     """One entity, by its map id or (any accepted spelling of) its key alone.
 
     Raises ``analytics.queries.EntityNotFound`` for a key missing or out of scope (the
     same words for both).
     """
     if ":" in str(typed) and str(typed).partition(":")[0] in MAP_LABELS:
-        found = describe(connection, [typed], scope=scope)
+        found = describe(connection, [typed], scope=scope, sharing=sharing)
         if found:
             return found[typed]
         typed = str(typed).partition(":")[2]
@@ -271,7 +275,7 @@ def describe_one(connection, typed: str, *, scope: Scope) -> dict:
     if entity["label"] not in MAP_LABELS:
         raise EntityNotFound(f"{typed!r} is not an entity the map draws")
     canonical = node_id(entity["label"], entity["key"])
-    return describe(connection, [canonical], scope=scope)[canonical]
+    return describe(connection, [canonical], scope=scope, sharing=sharing)[canonical]
 
 
 TIES = f"""
@@ -338,7 +342,9 @@ def expand_page(connection, typed: str, *, scope: Scope, tie_types: Iterable[str
         raise ValueError("a further page (offset) is read one tie type at a time")
     if not 1 <= limit <= 500 or not 0 <= offset < MAX_REACH:
         raise ValueError(f"limit must be 1..500 and offset 0..{MAX_REACH - 1}")
-    me = describe_one(connection, typed, scope=scope)
+    # The entity's own shared identifiers are counted only when they are asked for.
+    me = describe_one(connection, typed, scope=scope,
+                      sharing=bool(tie_types and set(tie_types) & set(HIDDEN_TYPES)))
     typed = me["id"]
     present = set(me["ties"]) | set(me["outside"])
     wanted = [t for t in (tie_types or [t for t in me["ties"] if t not in HIDDEN_TYPES])
@@ -455,37 +461,48 @@ def hidden_ties(connection, nodes: Iterable[dict], kinds: Iterable[str] = IDENTI
     return list(edges.values())
 
 
-WARM_SAMPLE = """
-MATCH (person:Person)-[:HOLDS_POSITION]->(:Unit)
-WITH person LIMIT 1
-OPTIONAL MATCH (person)<-[:HELD_BY]-(account:Account)
-RETURN person.id_number AS person, head(collect(account.account_no)) AS account
-"""
+# One entity of each label the map draws, with ties (the expand query of every tie type of
+# that label gets planned).
+WARM_SAMPLE = "CALL {\n" + "\n  UNION ".join(
+    f"MATCH (n:`{label}`) WHERE EXISTS {{ (n)--() }} "
+    f"RETURN '{label}:' + n.`{_MODEL.node(label).key}` AS id LIMIT 1"
+    for label in MAP_LABELS) + "\n}\nRETURN collect(id) AS ids"
 
 
 def warm_up(connection, *, scope: Scope) -> dict[str, float]:
     """Plan the map's reads once for this kind of reader (``analytics.api.warm_up`` does the
-    same for the API's): their scope conditions make the first plan take seconds, which
-    the first investigator should not wait for. Reads only; returns seconds per read."""
+    same for the API's): their scope conditions make a first plan take seconds, and each
+    entity type and tie type is a query of its own, which the first investigator should
+    not wait for. Expands one entity of every label (every tie type), reads shared
+    identifiers, one path and one money trail. Reads only; returns seconds per read."""
     import time
 
-    rows = connection.read(WARM_SAMPLE)
-    if not rows:
+    from analytics.map_sources import paths_graph, trail_graph
+
+    ids = connection.read(WARM_SAMPLE)[0]["ids"]
+    if not ids:
         return {}
-    typed = node_id("Person", rows[0]["person"])
-    reads = {
-        "describe": lambda: describe(connection, [typed], scope=scope),
-        "expand": lambda: expand_page(connection, typed, scope=scope, limit=5, on_map=[typed]),
-        "expand_type": lambda: expand_page(connection, typed, scope=scope, limit=5,
-                                           tie_types=["HOLDS_POSITION"]),
-        "hidden": lambda: hidden_neighbours(connection, typed, "phone", scope=scope, limit=1),
-    }
+    people = [i for i in ids if i.startswith(("Person:", "Company:"))]
+    accounts = [i for i in ids if i.startswith("Account:")]
+    reads = {f"expand {typed.split(':')[0]}":
+             (lambda typed=typed: expand_page(connection, typed, scope=scope, limit=5,
+                                              on_map=ids)) for typed in ids}
+    for typed in people:
+        reads[f"hidden {typed.split(':')[0]}"] = (
+            lambda typed=typed: hidden_neighbours(connection, typed, "phone", scope=scope,
+                                                  limit=1))
+    if len(people) > 1:
+        reads["paths"] = lambda: paths_graph(connection, people[0], people[1], scope=scope,
+                                             max_hops=2)
+    if accounts:
+        reads["trail"] = lambda: trail_graph(connection, accounts[0], scope=scope,
+                                             max_transfers=1, limit=1)
     seconds = {}
     for name, read in reads.items():
         began = time.perf_counter()
         try:
             read()
-        except EntityNotFound:
+        except (EntityNotFound, ValueError):
             pass
         seconds[name] = round(time.perf_counter() - began, 3)
     return seconds

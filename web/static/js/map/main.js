@@ -204,7 +204,11 @@ class MapApp {
         id, types, offset, limit: this.config.expand_limit, on_map: this.model.entityIds() });
       if (record) this.model.record();
       const model = this.model;
-      model.nodes.set(id, { ...node, ...answer.entity });
+      // The entity's counts as read now (shared identifiers only when asked for: keep the
+      // ones read before).
+      model.nodes.set(id, { ...node, ...answer.entity,
+                            ties: { ...(node.ties || {}), ...answer.entity.ties },
+                            outside: { ...(node.outside || {}), ...answer.entity.outside } });
       for (const [type, count] of Object.entries(answer.counts)) {
         const before = types ? ((model.received.get(id) || {})[type] || 0) : 0;
         model.note(model.received, id, type, (types ? offset : before) + count.returned);
