@@ -20,6 +20,12 @@ page was asked once (untimed), so the figures are those of a warm server. The ma
 load average is sampled during the run and printed with the figures: on a shared machine
 they say as much about the neighbours as about the workbench. Targets (issue 11): profile
 p95 < 500 ms, search p95 < 300 ms, no errors; other pages are reported only.
+
+Map expansion (issue 12) joins the mix as POSTs to ``/api/v1/map/expand`` with the
+session's CSRF token, as the map page sends them: ``map_expand`` expands an official,
+supplier, unit or contract of the county (all tie types, or one, with a map of 30 entities
+already drawn), ``map_expand_busy`` pages through the busiest account's transfers. Target:
+p95 < 300 ms. ``--only map_expand --only map_expand_busy`` measures them alone.
 """
 from __future__ import annotations
 
@@ -41,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
+from analytics import map_graph  # noqa: E402
 from analytics.accounts import add_user, top_units  # noqa: E402
+from analytics.scope import Scope  # noqa: E402
 from analytics.sessions import open_session  # noqa: E402
 from graph.connection import Connection, connect  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
@@ -54,7 +62,8 @@ MIX = [("home", "/", 1), ("search", "/search?q={name}", 3),
        ("search_id", "/search?q={person}", 2), ("entity", "/entities/{person}", 2),
        ("profile", "/profiles/{person}", 3), ("portrait", "/portraits/{unit}", 2),
        ("queue", "/alerts?page={page}", 2), ("alert", "/alerts/{alert}", 2)]
-TARGETS_MS = {"profile": 500, "search": 300, "search_id": 300}
+TARGETS_MS = {"profile": 500, "search": 300, "search_id": 300, "map_expand": 300,
+              "map_expand_busy": 300}
 SAMPLES = """
 MATCH (alert:Alert)-[:EVIDENCE]->(person:Person)-[:HOLDS_POSITION]->(unit:Unit)
 WITH alert, person, unit LIMIT 2000
@@ -64,6 +73,60 @@ RETURN collect(DISTINCT person.id_number)[..200] AS persons,
        collect(DISTINCT alert.alert_id)[..200] AS alerts
 """
 PREFIX = "bench-"
+CSRF: dict[str, str] = {}    # session cookie → its CSRF token (for the POSTs of the map)
+
+# Map expansion (issue 12): entities of the county to expand, picked once at start.
+MAP_SAMPLES = """
+CALL {
+  MATCH (p:Person)-[:HOLDS_POSITION]->(:Unit) RETURN DISTINCT 'Person:' + p.id_number AS id
+  LIMIT 60
+  UNION
+  MATCH (c:Company)<-[:SUPPLIER]-(:Contract) RETURN DISTINCT 'Company:' + c.credit_code AS id
+  LIMIT 60
+  UNION
+  MATCH (u:Unit) RETURN 'Unit:' + u.unit_id AS id LIMIT 20
+  UNION
+  MATCH (k:Contract) RETURN 'Contract:' + k.contract_id AS id LIMIT 20
+}
+RETURN collect(id) AS ids
+"""
+BUSIEST_ACCOUNT = """
+MATCH (a:Account)
+RETURN 'Account:' + a.account_no AS id, COUNT { (a)-[:PAID]->() } AS transfers
+ORDER BY transfers DESC LIMIT 1
+"""
+MAP_TYPES = ("HOLDS_POSITION", "HAS_RELATIVE", "HOLDS_ROLE", "SUPPLIER", "BUYER",
+             "APPROVED_BY", "HELD_BY", "EVIDENCE")
+
+
+def map_mix(connection: Connection) -> list:
+    """The map's entries of the mix: (name, request maker, weight); each maker returns
+    (method, path, JSON body)."""
+    ids = connection.read(MAP_SAMPLES)[0]["ids"]
+    busiest = connection.read(BUSIEST_ACCOUNT)
+    if not ids:
+        return []
+
+    def expand() -> tuple:
+        chosen = random.choice(ids)
+        types = None if random.random() < 0.4 else [random.choice(MAP_TYPES)]
+        return ("POST", "/api/v1/map/expand",
+                {"id": chosen, "types": types, "limit": 50,
+                 "on_map": random.sample(ids, min(30, len(ids)))})
+
+    mix = [("map_expand", expand, 4)]
+    if busiest:
+        account, transfers = busiest[0]["id"], busiest[0]["transfers"]
+        print(f"busiest account {account}: {transfers} transfers")
+
+        def expand_busy() -> tuple:
+            offset = random.choice([0, 0, random.randrange(0, max(1, transfers - 50))])
+            return ("POST", "/api/v1/map/expand",
+                    {"id": account, "types": ["PAID"], "offset": offset, "limit": 50,
+                     "on_map": [account]})
+
+        mix.append(("map_expand_busy", expand_busy, 1))
+    return mix
 
 CLEAN_UP = """
 MATCH (u:User) WHERE u.username STARTS WITH $prefix
@@ -89,8 +152,10 @@ def make_sessions(connection: Connection, users: int) -> list[str]:
         username = f"{PREFIX}{number:02d}"
         add_user(connection, username, secrets.token_urlsafe(18), unit_id=unit,
                  roles=["supervisor"], display_name=f"压测{number:02d}")
-        cookies.append(open_session(connection, username, address="127.0.0.1",
-                                    absolute_s=3600)[0])
+        cookie, session = open_session(connection, username, address="127.0.0.1",
+                                       absolute_s=3600)
+        CSRF[cookie] = session.csrf_token
+        cookies.append(cookie)
     return cookies
 
 
@@ -137,9 +202,13 @@ async def one_user(url: str, cookie: str, cookie_name: str, mix: list, keys: dic
             if time.monotonic() >= deadline:
                 return
             name = random.choices(names, weights)[0]
+            target = paths[name]
+            method, path, body = (target() if callable(target)
+                                  else ("GET", fill(target, keys), None))
             began = time.perf_counter()
             try:
-                answer = await client.get(fill(paths[name], keys))
+                answer = await client.request(method, path, json=body,
+                                              headers={"X-CSRF-Token": CSRF.get(cookie, "")})
                 ok = answer.status_code == 200
             except httpx.HTTPError:
                 ok = False
@@ -216,11 +285,19 @@ def main() -> None:
     parser.add_argument("--page", action="append", default=[], metavar="NAME=/PATH")
     parser.add_argument("--max-requests", type=int, default=100_000,
                         help="Per user: the loop is bounded in count as well as time")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="Measure only these entries of the mix (repeatable)")
     arguments = parser.parse_args()
-    mix = MIX + [(*item.split("=", 1), 1) for item in arguments.page]
     settings = get_settings()
     with connect(settings) as connection:
+        mix = MIX + [(*item.split("=", 1), 1) for item in arguments.page] + map_mix(connection)
+        if arguments.only:
+            mix = [entry for entry in mix if entry[0] in arguments.only]
         cookies = make_sessions(connection, arguments.users)
+        if any(name.startswith("map_") for name, _, _ in mix):
+            # As the app's warmer would: the map's scoped reads planned before measuring.
+            map_graph.warm_up(connection, scope=Scope.of_units(
+                connection, [next(iter(top_units(connection)))]))
         server = None
         try:
             url = arguments.url

@@ -20,8 +20,8 @@ from graph.settings import Settings, get_settings
 from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
 from web.routes import (account, alerts, api, assessment, audit_log, auth, cases, checks,
-                        complaints, docs, entities, home, language, portraits, profiles, public,
-                        quality, rectification, reports, search, users)
+                        complaints, docs, entities, home, language, map, portraits, profiles,
+                        public, quality, rectification, reports, search, users)
 from web.security import SecurityHeaders
 from web.warm import Warmer
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, connection: Connection | None =
     install_error_handlers(app)
     for module in (auth, language, home, account, users, docs, api, search, entities,
                    profiles, portraits, alerts, audit_log, cases, reports, quality, checks,
-                   public, complaints, rectification, assessment):
+                   public, complaints, rectification, assessment, map):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

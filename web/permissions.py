@@ -73,6 +73,7 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("home", None, "/"),
     NavItem("search", "data.read", "/search"),
+    NavItem("map", "data.read", "/map"),
     NavItem("alerts", "alerts.read", "/alerts"),
     NavItem("cases", "cases.read", "/cases"),
     NavItem("profiles", "data.read", "/profiles"),

@@ -39,8 +39,8 @@ def test_sign_in_look_around_and_sign_out(live, browser, audit_log):
     assert "37" in page.locator("table.grid").first.inner_text()
     assert "184,233" in page.locator("table.grid").nth(1).inner_text()
     assert page.locator("nav.nav a").all_inner_texts() == [
-        "首页", "检索", "预警队列", "案件线索", "廉政档案", "政治生态画像", "信访举报", "整改", "考核",
-        "规则质量", "报告核验", "接口文档"]
+        "首页", "检索", "关系图谱", "预警队列", "案件线索", "廉政档案", "政治生态画像", "信访举报",
+        "整改", "考核", "规则质量", "报告核验", "接口文档"]
     cookie = next(c for c in browser.context.cookies() if c["name"] == "__Host-lianjian")
     assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict", \
         "Chromium keeps a Secure cookie on http://127.0.0.1 (a secure context)"
@@ -122,14 +122,14 @@ def test_language_switch(live, browser):
     browser.login(live.url, "lang.user")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("nav.nav a").all_inner_texts() == [
-        "Home", "Search", "Alert queue", "Integrity profiles", "Unit portraits", "Complaints",
-        "Rectification", "Assessment", "Rule quality", "API docs"]
+        "Home", "Search", "Relationship map", "Alert queue", "Integrity profiles",
+        "Unit portraits", "Complaints", "Rectification", "Assessment", "Rule quality", "API docs"]
     assert "城关镇人民政府 and the units below it (1)" in page.locator(".facts").inner_text()
     browser.shot("english")
     page.click("form.language button[value=zh]")
     expect(page.locator("nav.nav a")).to_have_text(
-        ["首页", "检索", "预警队列", "廉政档案", "政治生态画像", "信访举报", "整改", "考核", "规则质量",
-         "接口文档"])
+        ["首页", "检索", "关系图谱", "预警队列", "廉政档案", "政治生态画像", "信访举报", "整改", "考核",
+         "规则质量", "接口文档"])
     assert page.url == f"{live.url}/"
 
 
