@@ -18,7 +18,8 @@ from analytics.scope import Scope
 from graph.connection import Connection
 from graph.model import PROVENANCE, load_model
 
-__all__ = ["CASE_LABELS", "ENTITY_IN_SCOPE", "find_entities", "entity_facts", "ties_among"]
+__all__ = ["CASE_LABELS", "ENTITY_IN_SCOPE", "find_entities", "entity_facts", "ties_among",
+           "evidence_ties"]
 
 # Labels a case may concern (Case.yaml, CONCERNS); keys from the model.
 CASE_LABELS = ("Person", "Company", "Unit", "Contract", "Tender", "Bid", "Account",
@@ -150,3 +151,12 @@ def ties_among(connection: Connection, entities: list[dict[str, Any]], limit: in
     if len(rows) > limit:
         ties.append({"truncated": True, "limit": limit})
     return ties
+
+
+def evidence_ties(connection: Connection, evidence: list[dict[str, Any]], scope: Scope
+                  ) -> list[dict[str, Any]]:
+    """The ties among an alert's evidence entities that its evidence does not list (a
+    contract's buyer and supplier, an account's holder): what its picture draws besides."""
+    found = find_entities(connection, [item["id"] for item in evidence
+                                       if "type" not in item and item.get("id")], scope)
+    return ties_among(connection, list(found.values()))

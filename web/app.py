@@ -80,8 +80,10 @@ def create_app(settings: Settings | None = None, connection: Connection | None =
     if connection is not None:
         app.state.connection = connection
     install_error_handlers(app)
+    # cases before alerts: its POST /alerts/{id}/checklist would otherwise be taken for an
+    # alert action named "checklist" by POST /alerts/{id}/{action}.
     for module in (auth, language, home, account, users, docs, api, search, entities,
-                   profiles, portraits, alerts, audit_log, cases, reports, quality, checks,
+                   profiles, portraits, cases, alerts, audit_log, reports, quality, checks,
                    public, complaints, rectification, assessment, map):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

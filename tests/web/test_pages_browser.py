@@ -117,6 +117,16 @@ def test_an_investigation_in_the_browser(county_app, browser):
     page.goto(f"{url}/alerts/{alert_id}")
     page.click("#form-verify button")
     expect(page.locator("#alert-status")).to_have_text("核查")
+    # The evidence as a picture, and the rule's verification points ticked on the same page.
+    assert page.evaluate("document.querySelector('#picture img.evidence-picture').naturalWidth") > 0
+    point = page.locator("#checklist .check-item").first
+    point.locator("input[type=checkbox]").check()
+    point.locator("input[name=note]").fill("已调取合同审批单")
+    point.locator("button").click()
+    expect(page.locator("#checklist .check-item.is-checked")).to_have_count(1)
+    expect(page.locator("#checklist .check-item").first.locator("input[name=note]")).to_have_value(
+        "已调取合同审批单")
+    assert "done=ticked" in page.url
     expect(page.locator("#form-dispose")).to_have_count(0)
     page.select_option("#form-propose select[name=outcome]", "confirmed")
     page.fill("#form-propose textarea[name=reason]", "合同由甲审批，供应商为其妻弟持股")

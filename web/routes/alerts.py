@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 
 from analytics.accounts import list_users
+from analytics.case_entities import evidence_ties
 from analytics.queue import assignees, units_in_scope
 from analytics.rule_facts import rules
 from analytics.rules.rule import SEVERITIES
@@ -24,6 +25,8 @@ from web.alert_work import (ACTIONS, SORT_CHOICES, ActionRefused, QueueFilters, 
 from web.context import RequestContext, require
 from web.reads import BadRequest, alert_href, map_available, query_link
 from web.routes.api import ERRORS
+from web.routes.cases import checklist_view
+from web.svg.evidence import data_uri, evidence_svg
 from web.templating import render
 
 router = APIRouter()
@@ -79,7 +82,10 @@ def alert_page(ctx: RequestContext, alert_id: str, status_code: int = 200,
     return render(ctx, "alerts/alert.html", status_code=status_code, d=detail,
                   alert=detail["alert"], message=message, names=names,
                   done=done if done in DONE else None, outcomes=list(OUTCOMES),
-                  map=map_available(ctx.request.app))
+                  map=map_available(ctx.request.app),
+                  picture=data_uri(evidence_svg(detail, ctx.lang, evidence_ties(
+                      ctx.connection, detail["evidence"], ctx.scope))),
+                  checklist_view=checklist_view(ctx, alert_id, f"/alerts/{alert_id}#checklist"))
 
 
 @router.get("/alerts/{alert_id}", include_in_schema=False)
