@@ -170,7 +170,9 @@ def test_portrait_figures_are_exact_and_charts_are_server_svg(county_app):
     assert 'href="/alerts?unit=C0&amp;rule=' in page.text, "bars lead to the queue"
     assert 'href="/portraits/U1"' in page.text, "drill down to the units below"
     assert [(e["action"], e["targets"]) for e in events_since(county_app.connection, seq)] \
-        == [("portrait.read", ["C0"]), ("portrait.read", ["C0"])]
+        == [("portrait.read", ["C0"]), ("portrait.read", ["C0"]), ("complaints.list", ["C0"])]
+    assert 'id="complaint-hot-spots"' in page.text and 'id="unit-notices"' in page.text, \
+        "the public channel's complaints and the rectification notices of the subtree"
     assert client.get("/portraits").headers["location"] == "/portraits/C0"
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import RedirectResponse, Response
 
-from analytics.api import entity_timeline, unit_portrait
+from analytics.api import unit_portrait
+from analytics.complaint_reads import complaint_hot_spots, complaints_of_unit
+from analytics.rectification import notices_of_unit
 from analytics.workflow import STATUSES
 from web.api_models import Portrait
 from web.context import RequestContext, require
@@ -116,12 +118,17 @@ def portraits_home(ctx: RequestContext = Depends(READ)) -> Response:
 def portrait_page(unit_id: str, subunits: int = 1,
                   ctx: RequestContext = Depends(READ)) -> Response:
     portrait = read_portrait(ctx, unit_id, bool(subunits))
-    complaints = entity_timeline(ctx.connection, unit_id, scope=ctx.scope,
-                                 kinds=["complaint"], page_size=20)
+    supervision = {"complaints": None, "hot_spots": None, "notices": None}
+    if ctx.can("complaints.read"):      # the public channel's complaints about the subtree
+        supervision["complaints"] = complaints_of_unit(ctx.connection, unit_id, ctx.scope)
+        supervision["hot_spots"] = complaint_hot_spots(ctx.connection, unit_id, ctx.scope)
+        ctx.audit("complaints.list", [unit_id], {"unit": unit_id, "page": "portrait"})
+    if ctx.can("rectification.read"):
+        supervision["notices"] = notices_of_unit(ctx.connection, unit_id, ctx.scope)
     return render(ctx, "portraits/portrait.html", p=portrait, unit=portrait["unit"],
                   unit_id=unit_id, subunits=bool(subunits), charts=pictures(ctx, portrait,
                                                                             unit_id),
-                  complaints=complaints, map=map_available(ctx.request.app))
+                  map=map_available(ctx.request.app), **supervision)
 
 
 @router.get("/api/v1/portraits/{unit_id}", response_model=Portrait, responses=ERRORS,
