@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from analytics.days import local_today
 from analytics.plain import plain
 from analytics.scope import Scope
 from analytics.workflow import FORMER_ID, OPEN_STATUSES, OUTCOMES, STATUSES, AlertNotFound
@@ -244,7 +245,7 @@ def list_alerts(connection: Connection, scope: Scope, *, statuses: list[str] | N
                "unit_ids": unit_ids or None, "severities": severities or None,
                "outcomes": outcomes or None, "assignee": assignee, "matching": matching,
                "since": since, "overdue": overdue, "open": list(OPEN_STATUSES),
-               "today": (today or dt.date.today()).isoformat()}
+               "today": (today or local_today()).isoformat()}
     total = connection.read(LIST_FILTER + "RETURN count(alert) AS total", **filters)[0]["total"]
     order = f"{SORTS[key]} {'DESC' if sort.startswith('-') else 'ASC'}, alert.alert_id"
     items = connection.read(LIST_FILTER + LIST_ITEMS + f"ORDER BY {order} SKIP $skip "
@@ -284,7 +285,7 @@ def get_alert(connection: Connection, alert_id: str, scope: Scope,
     alert["status"] = alert["status"] or "new"
     alert["version"] = alert["version"] or 0
     alert["former_ids"] = list(alert["former_ids"] or [])
-    day = (today or dt.date.today()).isoformat()
+    day = (today or local_today()).isoformat()
     alert["overdue"] = bool(alert.get("status") in OPEN_STATUSES and alert.get("deadline")
                             and alert["deadline"] < day)
     _labels(alert)

@@ -82,7 +82,7 @@ def warm_up(connection, *, scope: Scope) -> dict[str, float]:
     11–100… units is a different type: a plan made for the whole graph does not serve a
     township's reader. The web app calls this at start for ``Scope.everything()`` and, in
     the background, when a user of a new kind of scope logs in. The relationship map's
-    reads (``analytics.map_graph.warm_up``) are warmed with them. Reads only.
+    reads (``analytics.map_warm.warm_up``) are warmed with them. Reads only.
     """
     found = connection.read(SAMPLES, **scope.parameters())
     if not found:
@@ -112,8 +112,8 @@ def warm_up(connection, *, scope: Scope) -> dict[str, float]:
         except EntityNotFound:
             pass
         seconds[name] = round(time.perf_counter() - began, 3)
-    from analytics import map_graph   # the relationship map's own reads
+    from analytics import map_warm   # the relationship map's own reads
 
     seconds.update({f"map.{name}": value
-                    for name, value in map_graph.warm_up(connection, scope=scope).items()})
+                    for name, value in map_warm.warm_up(connection, scope=scope).items()})
     return seconds

@@ -24,7 +24,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from analytics.complaints import local_today
+from analytics.days import local_today
 from analytics.scope import Scope
 from analytics.workflow import OPEN_STATUSES as OPEN_ALERT
 from graph.connection import Connection

@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from analytics.complaints import IN_OFFICE_SCOPE, IN_UNIT_SCOPE, STATUSES, local_today
+from analytics.complaints import IN_OFFICE_SCOPE, IN_UNIT_SCOPE, STATUSES
+from analytics.days import local_today
 from analytics.plain import native
 from analytics.scope import Scope
 from graph.connection import Connection

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import neo4j
 
 from analytics.audit import append as audit_append
+from analytics.days import local_today, parse_deadline
 from analytics.plain import native
 from analytics.scope import Scope
 from graph.connection import Connection
@@ -40,7 +40,7 @@ from graph.errors import LianjianError
 
 __all__ = ["STATUSES", "ACTIONS", "ComplaintError", "ComplaintNotFound", "file_complaint",
            "complaint_for_citizen", "rate", "accept", "decline", "forward", "handle",
-           "review", "return_to_unit", "answer", "local_today", "IN_OFFICE_SCOPE",
+           "review", "return_to_unit", "answer", "IN_OFFICE_SCOPE",
            "IN_UNIT_SCOPE", "PUBLIC_ACTOR"]
 
 STATUSES = ("received", "accepted", "forwarded", "handled", "reviewed", "answered", "rated")
@@ -144,14 +144,6 @@ class ComplaintNotFound(ComplaintError):
     """No complaint has this id or code (or it lies outside the jurisdiction: the same)."""
 
 
-def local_today() -> dt.date:
-    """Today in the configured time zone (a complaint filed at 01:00 in Beijing is dated
-    that day, not the day before in UTC)."""
-    from graph.settings import get_settings
-
-    return dt.datetime.now(ZoneInfo(get_settings().timezone)).date()
-
-
 def file_complaint(connection: Connection, *, complaint_id: str, tracking_hash: str,
                    category: str, place_unit_id: str, text: str, levels: list[str],
                    subject_text: str | None = None, contact: str | None = None
@@ -244,7 +236,7 @@ def forward(connection: Connection, complaint_id: str, *, actor: str, scope: Sco
     if not scope.allows_unit(unit_id) or not connection.read(UNIT_EXISTS, unit_id=unit_id):
         raise ComplaintError(f"no unit {unit_id!r} in your jurisdiction: forward to a unit "
                              "of your subtree")
-    due = _deadline(deadline) or local_today() + dt.timedelta(
+    due = parse_deadline(deadline, ComplaintError) or local_today() + dt.timedelta(
         days=get_settings().complaint_deadline_days)
     return _transition(connection, complaint_id, "forward", actor,
                        {"forwarded_to": unit_id, "forwarded_by": actor, "deadline": due},
@@ -340,14 +332,3 @@ def _required(value: str | None, what: str) -> str:
     return str(value).strip()
 
 
-def _deadline(value: dt.date | str | None) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ComplaintError(f"deadline {value!r} is not a date: use YYYY-MM-DD") from None
-    if value < local_today():
-        raise ComplaintError(f"deadline {value} is in the past: give today or a later day")
-    return value

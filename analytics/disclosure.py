@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from analytics.days import local_today
 from analytics.plain import native
 from graph.connection import Connection
 from graph.errors import LianjianError
@@ -154,7 +155,7 @@ def disclosure(connection: Connection, unit_id: str, *, fields: dict[str, list[s
     ``amount`` sums every row, shown or not. A table not configured is None.
     """
     allowed = check_public_fields(fields)
-    since = ((today or dt.date.today()) - dt.timedelta(days=int(days))).isoformat()
+    since = ((today or local_today()) - dt.timedelta(days=int(days))).isoformat()
     parameters = {"unit_id": unit_id, "since": since, "limit": int(limit)}
     result: dict[str, Any] = {"since": since, "subsidies": None, "contracts": None}
     for table, query in (("subsidies", PAYMENTS), ("contracts", CONTRACTS)):

@@ -33,7 +33,7 @@ from graph.model import load_model
 
 __all__ = ["MAP_LABELS", "MAP_TIE_TYPES", "HIDDEN_TYPES", "DATE_PROPERTY", "AMOUNT_PROPERTY",
            "MAX_REACH", "node_id", "split_id", "edge_id", "describe", "describe_one", "ties",
-           "expand_page", "hidden_neighbours", "hidden_ties", "public", "warm_up"]
+           "expand_page", "hidden_neighbours", "hidden_ties", "public"]
 
 _MODEL = load_model()
 # Entities an investigator puts on a map, and alerts (drawn with their evidence).
@@ -459,50 +459,3 @@ def hidden_ties(connection, nodes: Iterable[dict], kinds: Iterable[str] = IDENTI
                                  hidden=True)
                 edges[edge["id"]] = edge
     return list(edges.values())
-
-
-# One entity of each label the map draws, with ties (the expand query of every tie type of
-# that label gets planned).
-WARM_SAMPLE = "CALL {\n" + "\n  UNION ".join(
-    f"MATCH (n:`{label}`) WHERE EXISTS {{ (n)--() }} "
-    f"RETURN '{label}:' + n.`{_MODEL.node(label).key}` AS id LIMIT 1"
-    for label in MAP_LABELS) + "\n}\nRETURN collect(id) AS ids"
-
-
-def warm_up(connection, *, scope: Scope) -> dict[str, float]:
-    """Plan the map's reads once for this kind of reader (``analytics.api.warm_up`` does the
-    same for the API's): their scope conditions make a first plan take seconds, and each
-    entity type and tie type is a query of its own, which the first investigator should
-    not wait for. Expands one entity of every label (every tie type), reads shared
-    identifiers, one path and one money trail. Reads only; returns seconds per read."""
-    import time
-
-    from analytics.map_sources import paths_graph, trail_graph
-
-    ids = connection.read(WARM_SAMPLE)[0]["ids"]
-    if not ids:
-        return {}
-    people = [i for i in ids if i.startswith(("Person:", "Company:"))]
-    accounts = [i for i in ids if i.startswith("Account:")]
-    reads = {f"expand {typed.split(':')[0]}":
-             (lambda typed=typed: expand_page(connection, typed, scope=scope, limit=5,
-                                              on_map=ids)) for typed in ids}
-    for typed in people:
-        reads[f"hidden {typed.split(':')[0]}"] = (
-            lambda typed=typed: hidden_neighbours(connection, typed, "phone", scope=scope,
-                                                  limit=1))
-    if len(people) > 1:
-        reads["paths"] = lambda: paths_graph(connection, people[0], people[1], scope=scope,
-                                             max_hops=2)
-    if accounts:
-        reads["trail"] = lambda: trail_graph(connection, accounts[0], scope=scope,
-                                             max_transfers=1, limit=1)
-    seconds = {}
-    for name, read in reads.items():
-        began = time.perf_counter()
-        try:
-            read()
-        except (EntityNotFound, ValueError):
-            pass
-        seconds[name] = round(time.perf_counter() - began, 3)
-    return seconds

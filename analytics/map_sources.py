@@ -14,11 +14,13 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable
 
+from analytics.alerts import get_alert
 from analytics.map_graph import (describe, describe_one, expand_page, hidden_ties, make_edge,
                                  node_id, public, split_id, ties)
 from analytics.paths import all_short_paths, money_trails, shortest_paths
 from analytics.queries import EntityNotFound
 from analytics.scope import Scope
+from analytics.workflow import AlertNotFound
 
 __all__ = ["entities_graph", "alert_graph", "paths_graph", "trail_graph", "placeholder"]
 
@@ -63,9 +65,10 @@ def alert_graph(connection, alert_id: str, *, scope: Scope) -> dict:
     evidence is a handful of rows).
     Raises ``EntityNotFound`` for an alert missing or out of scope (same words).
     """
-    from analytics import api
-
-    found = api.get_alert(connection, alert_id, scope=scope)
+    try:
+        found = get_alert(connection, alert_id, scope)
+    except AlertNotFound:
+        found = None
     if not found:
         raise EntityNotFound(f"no alert you may see has the id {alert_id!r}: check it")
     alert = found["alert"]

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from analytics import profile_queries as q
+from analytics.days import local_today
 from analytics.plain import plain
 from analytics.queries import EntityNotFound, as_date, candidate_keys
 from analytics.rule_facts import excluded_programs, rule_points
@@ -290,7 +291,7 @@ def integrity_profile(connection, id_number: str, *, scope: Scope,
                                   "limit": int(limit), **scope.parameters()})
     positions = [_flatten(row, "unit", "parent") for row in reader.table("positions",
                                                                          q.POSITIONS)]
-    today = as_of or dt.date.today()
+    today = as_of or local_today()
     for row in positions:
         row["current"] = _within(today, row["start_date"], row["end_date"])
     family = _family(reader.table("family", q.RELATIVES))

@@ -20,6 +20,7 @@ from typing import Any
 
 from stdnum.cn import ric, uscc
 
+from analytics.days import local_today
 from graph.errors import LianjianError
 from graph.model import load_model
 
@@ -134,7 +135,7 @@ def parse_proposal(kind: str, row: dict[str, Any], today: dt.date | None = None)
             properties[prop] = value
     date_column = DATE_COLUMN[kind]
     if date_column not in values:
-        values[date_column] = properties[date_column] = today or dt.date.today()
+        values[date_column] = properties[date_column] = today or local_today()
     return Proposal(kind, values, properties)
 
 
@@ -156,7 +157,7 @@ def _id_number(column: str, value: str) -> str:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         born = None
-    if born is None or born > dt.date.today() or born.year < 1850:
+    if born is None or born > local_today() or born.year < 1850:
         raise ProposalError(f"{column}: {value} holds no plausible birth date")
     return value
 

@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from typing import Any
 
+from analytics.days import local_today
 from analytics.scope import Scope
 from analytics.workflow import OPEN_STATUSES
 from graph.connection import Connection
@@ -145,7 +146,7 @@ def rule_quality(connection: Connection, scope: Scope = Scope.everything(),
     if isinstance(since, (dt.date, dt.datetime)):
         since = since.isoformat()
     parameters = {**scope.parameters(), "since": since, "open": list(OPEN_STATUSES),
-                  "today": (today or dt.date.today()).isoformat()}
+                  "today": (today or local_today()).isoformat()}
     rules = load_rules()
     figures = {row["rule_id"]: row for row in connection.read(PER_RULE, **parameters)}
     months: dict[str, dict[str, dict]] = defaultdict(dict)

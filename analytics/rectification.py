@@ -24,7 +24,7 @@ from typing import Any
 import neo4j
 
 from analytics.audit import append as audit_append
-from analytics.complaints import local_today
+from analytics.days import local_today, parse_deadline
 from analytics.plain import native
 from analytics.scope import Scope
 from graph.connection import Connection
@@ -137,14 +137,7 @@ def _deadline(value: dt.date | str | None) -> dt.date:
 
     if value in (None, ""):
         return local_today() + dt.timedelta(days=get_settings().rectification_days)
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise NoticeError(f"deadline {value!r} is not a date: use YYYY-MM-DD") from None
-    if value < local_today():
-        raise NoticeError(f"deadline {value} is in the past: give today or a later day")
-    return value
+    return parse_deadline(value, NoticeError)
 
 
 def issue_notice(connection: Connection, *, actor: str, scope: Scope, unit_id: str,

@@ -24,6 +24,7 @@ from typing import Any
 import neo4j
 
 from analytics.audit import append as audit_append
+from analytics.days import local_today
 from analytics.queries import RESOLVE_ENTITY, candidate_keys
 from analytics.rules.hits import anchor_id
 from analytics.scope import Scope
@@ -137,7 +138,10 @@ def _resolve(tx: neo4j.ManagedTransaction, keys: list[str]) -> tuple[list[dict],
     model = load_model()
     found, unknown = [], []
     for key in keys:
-        record = tx.run(RESOLVE_ENTITY, keys=candidate_keys(key)).single()
+        # Resolved in the whole graph: receive_warning refuses entities outside the
+        # caller's jurisdiction by their units, with its own message.
+        record = tx.run(RESOLVE_ENTITY, keys=candidate_keys(key),
+                        **Scope.everything().parameters()).single()
         if record is None:
             unknown.append(key)
             continue
@@ -169,7 +173,7 @@ def receive_warning(connection: Connection, body: dict[str, Any], *, caller: str
         evidence, unknown = _resolve(tx, warning["entities"])
         units = [row["unit_id"] for row in tx.run(
             UNITS_OF, element_ids=[item["element_id"] for item in evidence],
-            today=dt.date.today().isoformat())]
+            today=local_today().isoformat())]
         if units and not any(scope.allows_unit(unit) for unit in units):
             raise OutsideJurisdiction("the warning's entities lie outside your jurisdiction")
         unit_ids = units or [caller_unit_id]

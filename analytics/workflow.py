@@ -36,6 +36,7 @@ from typing import Any
 import neo4j
 
 from analytics.audit import append as audit_append
+from analytics.days import local_today, parse_deadline
 from analytics.scope import Scope
 from graph.connection import Connection
 from graph.errors import LianjianError
@@ -161,7 +162,7 @@ def assign(connection: Connection, alert_id: str, *, actor: str, assignee: str,
     else, who starts verification again). Returns the event written (``_transition``).
     """
     assignee = _required(assignee, "a handler (--to NAME)")
-    day = _deadline(deadline)
+    day = parse_deadline(deadline, WorkflowError)
 
     def fields(current: dict, now: dt.datetime) -> tuple[dict, dict]:
         due = day or _default_deadline(current["severity"])
@@ -316,26 +317,11 @@ def _required(value: str | None, what: str) -> str:
     return str(value).strip()
 
 
-def _deadline(value: dt.date | str | None) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise WorkflowError(f"deadline {value!r} is not a date: use YYYY-MM-DD") from None
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if value < dt.date.today():
-        raise WorkflowError(f"deadline {value} is in the past: give today or a later day")
-    return value
-
-
 def _default_deadline(severity: str | None) -> dt.date:
     from graph.settings import get_settings
 
     days = get_settings().deadline_days
-    return dt.date.today() + dt.timedelta(days=days.get(severity or "", days.get("medium", 30)))
+    return local_today() + dt.timedelta(days=days.get(severity or "", days.get("medium", 30)))
 
 
 def _plain(value: Any) -> Any:

@@ -41,7 +41,8 @@ def peak_rss_of(command: list[str]) -> tuple[float, int]:
 
 
 def dataset_rows(dataset: Path) -> int:
-    from ingest.readers import discover_tables, read_rows
+    from ingest.discovery import discover_tables
+    from ingest.readers import read_rows
 
     return sum(sum(1 for _ in read_rows(t, s)) for t, s in discover_tables(dataset).items())
 

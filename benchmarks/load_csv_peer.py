@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from ingest.readers import discover_tables, read_rows
+from ingest.discovery import discover_tables
+from ingest.readers import read_rows
 
 BATCH = "CALL {{ WITH row {body} }} IN TRANSACTIONS OF 2000 ROWS"
 

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import importlib.util  # noqa: E402
 
-from analytics import map_graph  # noqa: E402
+from analytics import map_warm  # noqa: E402
 from analytics.accounts import add_user, top_units  # noqa: E402
 from analytics.scope import Scope  # noqa: E402
 from analytics.sessions import open_session  # noqa: E402
@@ -97,7 +97,7 @@ def main() -> None:
         add_user(connection, USER, secrets.token_urlsafe(18), unit_id=unit,
                  roles=["investigator"], display_name="图谱测帧")
         cookie, _ = open_session(connection, USER, address="127.0.0.1", absolute_s=3600)
-        map_graph.warm_up(connection, scope=Scope.of_units(connection, [unit]))
+        map_warm.warm_up(connection, scope=Scope.of_units(connection, [unit]))
         ids = [row["id"] for row in connection.read(SAMPLE, n=arguments.nodes)]
         url, server, thread = serve_here(connection)
         try:

@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import uvicorn  # noqa: E402
 
-from analytics import map_graph  # noqa: E402
+from analytics import map_warm  # noqa: E402
 from analytics.accounts import add_user, top_units  # noqa: E402
 from analytics.scope import Scope  # noqa: E402
 from analytics.sessions import open_session  # noqa: E402
@@ -296,7 +296,7 @@ def main() -> None:
         cookies = make_sessions(connection, arguments.users)
         if any(name.startswith("map_") for name, _, _ in mix):
             # As the app's warmer would: the map's scoped reads planned before measuring.
-            map_graph.warm_up(connection, scope=Scope.of_units(
+            map_warm.warm_up(connection, scope=Scope.of_units(
                 connection, [next(iter(top_units(connection)))]))
         server = None
         try:

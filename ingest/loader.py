@@ -23,7 +23,8 @@ from ingest.load_run import (Loader, LoadFailed, LoadResult, TableCount, extract
                              load_records, write_report)
 from ingest.linking import link_keyless_of_dataset
 from ingest.normalize import normalize_row
-from ingest.readers import discover_tables, read_rows
+from ingest.discovery import discover_tables
+from ingest.readers import read_rows
 from ingest.records import Record
 from ingest.report import IssueReport
 from ingest.table_writers import TABLE_ORDER, WRITERS

@@ -37,7 +37,6 @@ __all__ = [
     "DatasetError",
     "EncodingError",
     "HeaderError",
-    "discover_tables",
     "read_rows",
     "iter_cells",
     "detect_encoding",
@@ -60,14 +59,6 @@ class DatasetError(LianjianError, ValueError):
 
 class HeaderError(LianjianError, ValueError):
     """A table's header is missing, lacks a required column or names a column twice."""
-
-
-def discover_tables(dataset_dir: str | Path, profile: Profile | None = None,
-                    ignored: list | None = None) -> dict[str, Source]:
-    """The file (or sheet) holding each table; see ``ingest.discovery.discover_tables``."""
-    from ingest.discovery import discover_tables as discover
-
-    return discover(dataset_dir, profile, ignored)
 
 
 def open_workbook(path: str | Path, data_only: bool = True):

@@ -27,6 +27,7 @@ from fastapi import Query
 
 from analytics.alerts import SORTS
 from analytics.api import get_alert, list_alerts
+from analytics.days import local_today
 from analytics.queue import last_visit, queue_visit, units_in_scope
 from analytics.rules.rule import SEVERITIES
 from analytics.workflow import (OUTCOMES, STATUSES, AlertNotFound, IllegalTransition,
@@ -208,7 +209,7 @@ def _deadline(ctx: RequestContext, value: str | None) -> dt.date | None:
         day = dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ActionRefused(400, ctx.t("alert.bad_deadline", value=value)) from None
-    if day < dt.date.today():
+    if day < local_today():
         raise ActionRefused(400, ctx.t("alert.deadline_past", day=day.isoformat()))
     return day
 

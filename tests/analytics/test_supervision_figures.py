@@ -12,7 +12,7 @@ import pytest
 from analytics import rectification as r
 from analytics.assessment import assessment, assessment_csv
 from analytics.audit import read_log
-from analytics.complaints import local_today
+from analytics.days import local_today
 from analytics.scope import Scope
 
 UNITS = """

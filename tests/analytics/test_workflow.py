@@ -9,6 +9,7 @@ import pytest
 from fixtures import cli_env  # noqa: F401 - cli_env is a fixture
 
 from analytics.alerts import get_alert, list_alerts
+from analytics.days import local_today
 from analytics.audit import read_log, verify_chain
 from analytics.scope import Scope
 from analytics.workflow import (STATUSES, AlertNotFound, IllegalTransition, StaleTransition,
@@ -16,7 +17,7 @@ from analytics.workflow import (STATUSES, AlertNotFound, IllegalTransition, Stal
                                 start_verification)
 
 EVERYTHING = Scope.everything()
-TODAY = dt.date.today()
+TODAY = local_today()
 
 
 def _alert(db, alert_id: str, status: str = "new", units=("U1",), severity: str = "high",

@@ -10,7 +10,8 @@ from stdnum.cn import ric, uscc
 
 from ingest.normalize import normalize_row
 from ingest.profiles import ProfileError, load_profile, suggest_profile, suggest_profile_yaml
-from ingest.readers import discover_tables, read_rows
+from ingest.discovery import discover_tables
+from ingest.readers import read_rows
 from ingest.tables import load_tables_spec
 
 ROOT = Path(__file__).resolve().parents[2]

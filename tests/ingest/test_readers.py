@@ -8,12 +8,12 @@ import pytest
 from stdnum.cn import ric, uscc
 
 from ingest.normalize import normalize_row
+from ingest.discovery import discover_tables
 from ingest.readers import (
     DatasetError,
     EncodingError,
     HeaderError,
     detect_encoding,
-    discover_tables,
     read_rows,
 )
 from ingest.tables import load_tables_spec

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "analytics"))
 from explore_fixture import (ACCOUNT, ANDA, HONGDA, OFFICIAL, SPOUSE,  # noqa: E402
                              SPOUSE_SIBLING, load_explore_dataset)
 
-from analytics import audit, map_graph  # noqa: E402
+from analytics import audit, map_warm  # noqa: E402
 from analytics.scope import Scope  # noqa: E402
 from analytics.scan import run_scan  # noqa: E402
 from web.app import UVICORN_OPTIONS, create_app  # noqa: E402
@@ -67,7 +67,7 @@ def county_app(session_connection, neo4j_settings, tmp_path_factory):
                                    src_file: 'positions.csv', src_row: 99}]->(u)""", name=XSS)
     for name, unit in USERS.items():
         make_user(connection, name, ("investigator",), unit, f"{name}用户")
-        map_graph.warm_up(connection, scope=Scope.of_units(connection, [unit]))
+        map_warm.warm_up(connection, scope=Scope.of_units(connection, [unit]))
     make_user(connection, "auditor", ("auditor",), "C0", "审计员")
     settings = neo4j_settings.model_copy(update={"cookie_secure": True})
     port = free_port()

@@ -158,7 +158,7 @@ def test_rule_quality_and_a_trial_that_changes_nothing(live, browser, county):
     browser.login(live.url, "analyst")
     page.click("nav.nav a[href='/quality']")
     assert page.locator("table.quality tbody tr").count() == 10
-    assert page.locator("table.quality img").count() == 10
+    assert page.locator("table.quality svg.chart").count() == 10, "a trend per rule"
     browser.shot("quality")
     page.click("#rule-relative_supplier a.trial-link")
     page.fill("#p-holder_roles", "shareholder")   # 甲's spouse is 宏达's legal representative

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from analytics.assessment import assessment, assessment_csv
-from analytics.complaints import local_today
+from analytics.days import local_today
 from web.context import RequestContext, require
 from web.templating import render
 

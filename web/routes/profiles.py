@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import Response
 
 from analytics.api import entity_timeline, integrity_profile
+from analytics.days import local_today
 from web.api_models import Profile
 from web.context import RequestContext, require
 from web.reads import day, found, map_available
@@ -67,7 +68,7 @@ def risk_rows(ctx: RequestContext, profile: dict) -> list[dict]:
 def posts_chart(ctx: RequestContext, profile: dict):
     spans = [(f"{row['unit_name'] or ctx.t('data.withheld_unit')} {row['title'] or ''}".strip(),
               row["start_date"], row["end_date"]) for row in profile["positions"]]
-    today = dt.date.fromisoformat(profile["as_of"]) if profile["as_of"] else dt.date.today()
+    today = dt.date.fromisoformat(profile["as_of"]) if profile["as_of"] else local_today()
     return span_chart(spans, title=ctx.t("profile.posts_chart"), today=today,
                       empty=ctx.t("profile.no_posts"))
 
