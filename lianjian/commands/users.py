@@ -18,8 +18,9 @@ app = typer.Typer(help="Workbench accounts: add, list, disable, enable, passwd; 
 token_app = typer.Typer(help="API tokens for scripts calling /api/v1.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+# One account per role a person signs in with (``system`` is a business system's token).
 DEMO_NAMES = {"admin": "演示管理员", "supervisor": "演示主管", "investigator": "演示核查员",
-              "analyst": "演示分析员", "auditor": "演示审计员"}
+              "analyst": "演示分析员", "auditor": "演示审计员", "liaison": "演示联络员"}
 
 
 def _operator() -> str:
