@@ -108,7 +108,7 @@ def test_demo_users_one_per_role_with_working_passwords(cli, db):
     assert first.exit_code == 0, first.output
     lines = [line.split() for line in first.output.splitlines()[1:]]
     assert [line[0] for line in lines] == ["admin", "supervisor", "investigator", "analyst",
-                                           "auditor"]
+                                           "auditor", "liaison"]
     assert "J000" in first.output.splitlines()[0]
     for role, username, password in lines:
         assert authenticate(db, username, password).roles == (role,)
