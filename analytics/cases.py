@@ -329,7 +329,7 @@ def set_status(connection: Connection, case_id: str, *, actor: str, scope: Scope
 
 
 def _run(connection: Connection, work) -> dict[str, Any]:
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 

@@ -137,5 +137,5 @@ def tick(connection: Connection, alert_id: str, item_id: str, *, actor: str, che
         return {"alert_id": alert_id, "item_id": item_id, "checked": bool(checked),
                 "note": note, "actor": actor, "at": now.isoformat(), "audit_seq": audit["seq"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)

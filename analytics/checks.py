@@ -181,7 +181,7 @@ def _try(connection: Connection, proposal: Proposal, check_id: str, key: str,
     for contracts and payments is limited by the buyer or the issuer, so that is exact).
     """
     found: list[tuple[Rule, Any]] = []
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         tx = session.begin_transaction()
         try:
             spec = KINDS[proposal.kind]
@@ -297,7 +297,7 @@ class _Recorder:
                 except queue.Empty:
                     break
             try:
-                with self.connection._translated(), self.connection.session() as session:
+                with self.connection.work_session() as session:
                     session.execute_write(self._write, batch)
             except Exception as error:  # every caller of the batch hears of it
                 for item in batch:
@@ -385,7 +385,7 @@ def override_check(connection: Connection, check_id: str, *, actor: str, reason:
                audit_seq=audit["seq"], links=links).consume()
         return {"check_id": check_id, "alert_id": alert_id, "rule_id": hit["rule_id"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 

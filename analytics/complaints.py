@@ -170,7 +170,7 @@ def file_complaint(connection: Connection, *, complaint_id: str, tracking_hash: 
                          parameters={"category": category, "channel": "public"})
         return {"complaint_id": row["complaint_id"], "created": row["created"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 
@@ -322,7 +322,7 @@ def _transition(connection: Connection, complaint_id: str, action: str, actor: s
                 "to_status": to_status, "actor": actor, "at": now.isoformat(),
                 "audit_seq": audit["seq"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 

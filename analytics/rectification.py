@@ -181,7 +181,7 @@ def issue_notice(connection: Connection, *, actor: str, scope: Scope, unit_id: s
         return {"notice_id": notice_id, "deadline": due.isoformat(),
                 "audit_seq": audit["seq"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 
@@ -242,7 +242,7 @@ def _transition(connection: Connection, notice_id: str, action: str, actor: str,
         return {"notice_id": notice_id, "from_status": current, "to_status": to_status,
                 "audit_seq": audit["seq"]}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 

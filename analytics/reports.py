@@ -265,7 +265,7 @@ def record_export(connection: Connection, data: bytes, *, format: str, subject: 
         return {"sha256": digest, "audit_seq": audit["seq"], "audit_hash": audit["hash"],
                 "at": audit["at"], "bytes": len(data)}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
 
 

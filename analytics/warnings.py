@@ -206,5 +206,5 @@ def receive_warning(connection: Connection, body: dict[str, Any], *, caller: str
         return {"alert_id": alert_id, "rule_id": rule_id, "created": row["created"],
                 "status": row["status"], "unit_ids": unit_ids, "unknown_entities": unknown}
 
-    with connection._translated(), connection.session() as session:
+    with connection.work_session() as session:
         return session.execute_write(work)
