@@ -55,7 +55,7 @@ ACTIONS = {
     "portrait.read": "a unit's or region's portrait (政治生态画像) read",
     "timeline.read": "an entity's timeline read",
     "paths.read": "the relationships between two entities (隐性关联) read",
-    "map.read": "an entity's relationship map read",
+    "map.read": "an entity's relationship map read, or a saved map opened (its id first)",
     "map.expand": "a node of the relationship map expanded (tie types, page, withheld count)",
     "map.paths": "paths between two entities drawn on the map (hops, types, date)",
     "map.trail": "a money trail (资金穿透) drawn on the map (window, minimum amount)",

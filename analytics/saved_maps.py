@@ -126,8 +126,7 @@ def save_map(connection: Connection, *, actor: str, unit_id: str, title: str,
                                  "entities": len(keys)})
         return map_id
 
-    with connection._translated(), connection.session() as session:
-        saved = session.execute_write(work)
+    saved = connection.execute_write(work)
     result = get_map(connection, saved, scope)
     result.pop("state", None)
     return result

@@ -21,7 +21,7 @@ from web.context import Jurisdictions, csrf_guard
 from web.errors import install_error_handlers
 from web.routes import (account, alerts, api, assessment, audit_log, auth, cases, checks,
                         complaints, docs, entities, home, language, map, portraits, profiles,
-                        public, quality, rectification, reports, search, users)
+                        public, quality, rectification, reports, saved_maps, search, users)
 from web.security import SecurityHeaders
 from web.warm import Warmer
 
@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None, connection: Connection | None =
     # alert action named "checklist" by POST /alerts/{id}/{action}.
     for module in (auth, language, home, account, users, docs, api, search, entities,
                    profiles, portraits, cases, alerts, audit_log, reports, quality, checks,
-                   public, complaints, rectification, assessment, map):
+                   public, complaints, rectification, assessment, map, saved_maps):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)

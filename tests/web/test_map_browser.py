@@ -3,8 +3,10 @@
 What an investigator does: open an alert's evidence, expand a node by a tie type (entities
 added, its badge count drops), undo and redo, filter by date, find a path between two
 selected entities, export PNG, GraphML and CSV and read them back; follow the money; expand
-near the jurisdiction's border; a ``<script>`` in a name stays text. Screenshots:
-out/screenshots/test_*-alert-evidence.png, -expanded.png, -money-trail.png, -border.png.
+near the jurisdiction's border; a ``<script>`` in a name stays text; save a moved and
+pinned map into a case and reopen it from the case page where it was left. Screenshots:
+out/screenshots/test_*-alert-evidence.png, -expanded.png, -money-trail.png, -border.png,
+-save-dialog.png, -case-maps.png, -reopened-from-case.png, -other-jurisdiction.png.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ import networkx as nx
 from map_fixtures import ACCOUNT, HONGDA, OFFICIAL, XSS, county_app
 from playwright.sync_api import expect
 from web_fixtures import browser, playwright_driver  # noqa: F401
+
+from analytics.cases import open_case
+from analytics.scope import Scope
 
 __all__ = ["county_app", "browser", "playwright_driver"]
 READY = 180_000   # a first plan of a scoped query on a busy machine
@@ -196,3 +201,111 @@ def test_a_script_in_a_name_stays_text(county_app, browser):
     assert page.evaluate("window.__xss") is None
     assert page.locator("div.vis-tooltip script, div.vis-tooltip img").count() == 0
     assert not browser.dialogs
+
+
+def positions(page) -> dict:
+    return page.evaluate("""(() => {
+        const view = window.lianjianMap.view;
+        return view.network.getPositions(view.nodes.getIds());
+    })()""")
+
+
+def settled(page) -> dict:
+    """The drawn positions once the layout has stopped moving."""
+    before = positions(page)
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        now = positions(page)
+        if all(abs(now[i]["x"] - p["x"]) < 0.5 and abs(now[i]["y"] - p["y"]) < 0.5
+               for i, p in before.items() if i in now):
+            return now
+        before = now
+    raise AssertionError("the map's layout did not settle")
+
+
+def test_save_into_a_case_and_reopen_it_from_the_case_page(county_app, browser):
+    connection = county_app.connection
+    case_id = open_case(connection, actor="bureau", title="甲亲属关联企业中标核查",
+                        unit_id="U1", scope=Scope.of_units(connection, ["U1"]))["case_id"]
+    alert_id = county_app.alert("relative_supplier", "K1")
+    page = open_map(browser, county_app, "bureau", f"alert={quote(alert_id)}")
+    official = f"Person:{OFFICIAL}"
+    start = settled(page)[official]
+
+    # Move 甲 with the mouse, then pin it; hide units and buyer ties.
+    box = page.locator("#map-canvas").bounding_box()
+    at = page.evaluate(f"window.lianjianMap.view.network.canvasToDOM("
+                       f"window.lianjianMap.view.network.getPositions(['{official}'])['{official}'])")
+    page.mouse.move(box["x"] + at["x"], box["y"] + at["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + at["x"] + 70, box["y"] + at["y"] + 50, steps=8)
+    page.mouse.move(box["x"] + at["x"] + 140, box["y"] + at["y"] + 100, steps=8)
+    page.mouse.up()
+    moved = settled(page)[official]
+    assert abs(moved["x"] - start["x"]) > 40 and abs(moved["y"] - start["y"]) > 30, (start, moved)
+    pick(page, "甲")
+    page.click("#map-selection .actions button:has-text('固定位置')")
+    page.click("#map-node-types input[data-label=Unit]")
+    page.click("#map-tie-types input[data-type=BUYER]")
+    expect(page.locator("#map-list li.is-filtered .name", has_text="某县交通运输局")).to_have_count(1)
+    drawn = settled(page)
+    state = page.evaluate("window.lianjianMap.state()")
+    entities = sorted(node["id"] for node in state["nodes"])
+
+    # Save into the case, with a title a careless page would run.
+    title = f"甲的关系{XSS}"
+    page.click("#map-save")
+    expect(page.locator("#map-save-dialog")).to_be_visible()
+    expect(page.locator(f"#map-save-case option[value='{case_id}']")).to_have_count(1)
+    page.fill("#map-save-title", title)
+    page.select_option("#map-save-case", case_id)
+    browser.shot("save-dialog")
+    page.click("#map-save-submit")
+    expect(page.locator("#map-status .saved-message")).to_contain_text(case_id, timeout=READY)
+    expect(page.locator("#map-save-dialog")).to_be_hidden()
+    map_id = re.search(r"saved=(map-[0-9a-f]+)", page.url).group(1)
+    expect(page.locator("#map-saved-title")).to_contain_text(title)
+
+    # The case page lists it; its link opens the map where it was left.
+    page.locator("#map-status .saved-message button").click()
+    expect(page).to_have_url(re.compile(f"/cases/{case_id}"))
+    link = page.locator(f"#maps a.saved-map-link[href='/map?saved={map_id}']")
+    expect(link).to_have_text(title)
+    browser.shot("case-maps")
+    link.click()
+    expect(page.locator("#map-app")).to_have_attribute("data-ready", "true", timeout=READY)
+    expect(page.locator("#map-list li")).to_have_count(len(entities), timeout=READY)
+    assert sorted(page.evaluate("window.lianjianMap.model.entityIds()")) == entities
+    again = positions(page)
+    assert set(again) == set(drawn)
+    for node_id, where in drawn.items():
+        assert abs(again[node_id]["x"] - where["x"]) <= 1, node_id
+        assert abs(again[node_id]["y"] - where["y"]) <= 1, node_id
+    kept = {node["id"]: node for node in state["nodes"]}
+    hidden_units = page.evaluate("Object.fromEntries(window.lianjianMap.model.positions)")
+    for node_id in set(entities) - set(drawn):          # filtered out: same place when shown
+        assert abs(hidden_units[node_id]["x"] - kept[node_id]["x"]) <= 1, node_id
+    assert page.evaluate(f"window.lianjianMap.model.pinned.has('{official}')")
+    assert page.evaluate("[...window.lianjianMap.model.filters.labels]") == ["Unit"]
+    assert page.evaluate("[...window.lianjianMap.model.filters.types]") == ["BUYER"]
+    assert not page.locator("#map-node-types input[data-label=Unit]").is_checked()
+    assert not page.locator("#map-tie-types input[data-type=BUYER]").is_checked()
+    expect(page.locator("#map-saved-title")).to_contain_text(title)
+    assert page.evaluate("window.__xss") is None and not browser.dialogs
+    browser.shot("reopened-from-case")
+
+    # Another jurisdiction opening the link reads what a missing id reads.
+    browser.context.clear_cookies()
+    browser.login(county_app.url, "township")
+    said = {}
+    for wanted in (map_id, "map-000000000000"):
+        page.goto(f"{county_app.url}/map?saved={wanted}")
+        expect(page.locator("#map-app")).to_have_attribute("data-ready", "true", timeout=READY)
+        expect(page.locator("#map-status .message.error")).to_have_count(1)
+        said[wanted] = page.locator("#map-status").inner_text().replace(wanted, "ID")
+        assert page.locator("#map-list li").count() == 0
+        assert page.locator("#map-saved-title").is_hidden()
+    assert said[map_id] == said["map-000000000000"]
+    assert "不存在或不在您的管辖范围内" in said[map_id]
+    browser.shot("other-jurisdiction")
+

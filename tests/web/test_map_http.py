@@ -15,6 +15,8 @@ from map_fixtures import (ACCOUNT, ANDA, HONGDA, OFFICIAL, SPOUSE, SPOUSE_SIBLIN
                           county_app, events_since, signed_in)
 
 from analytics import audit
+from analytics.cases import get_case, open_case
+from analytics.scope import Scope
 
 __all__ = ["county_app"]
 MISSING = "Person:110105197001019999"
@@ -29,7 +31,8 @@ def test_page_and_entry_urls(county_app):
     expected = {f"key={OFFICIAL}": {"kind": "keys", "keys": [OFFICIAL]},
                 "alert=A%3C1": {"kind": "alert", "alert": "A<1"},
                 f"path={OFFICIAL},{HONGDA}&all=1&hops=3": {"kind": "path"},
-                f"trail={ACCOUNT['U1']}&window=30&min=1000": {"kind": "trail", "window": "30"}}
+                f"trail={ACCOUNT['U1']}&window=30&min=1000": {"kind": "trail", "window": "30"},
+                "saved=map-1": {"kind": "saved", "map_id": "map-1"}}
     for query, entry in expected.items():
         page = client.get(f"/map?{query}")
         assert page.status_code == 200
@@ -193,3 +196,77 @@ def test_permissions_and_bad_requests(county_app):
     assert paged.status_code == 422 and "one tie type" in paged.json()["error"]
     del client.http.headers["X-CSRF-Token"]
     assert client.post("/api/v1/map/graph", json={"ids": [person(OFFICIAL)]}).status_code == 403
+
+
+def test_save_into_a_case_read_back_new_versions_and_refusals(county_app):
+    """POST /api/v1/maps saves the state (the entity keys taken from it) into a case the
+    user works on; GET /api/v1/maps/{id} gives it back (404 like a missing id to another
+    jurisdiction); each refusal is one line."""
+    connection = county_app.connection
+    case_id = open_case(connection, actor="bureau", title="关系图存档测试", unit_id="U1",
+                        scope=Scope.of_units(connection, ["U1"]))["case_id"]
+    bureau, county = signed_in(county_app, "bureau"), signed_in(county_app, "county")
+    township = signed_in(county_app, "township")
+    state = {"version": 1, "nodes": [
+        {"id": person(OFFICIAL), "x": 12.5, "y": -40, "pinned": True, "hidden": False},
+        {"id": "Contract:K1", "x": 180, "y": 60, "pinned": False, "hidden": False},
+        {"id": "Unit:U1", "x": -90, "y": 75, "pinned": False, "hidden": True}],
+        "filters": {"labels": ["Tender"], "types": [], "at": "", "from": None, "to": None},
+        "view": {"x": 0, "y": 0, "scale": 1.2}, "highlight": {}, "expansions": {}}
+    choices = bureau.get("/api/v1/maps/cases").json()
+    assert case_id in [c["case_id"] for c in choices["cases"]]
+    assert case_id not in [c["case_id"] for c in county.get("/api/v1/maps/cases").json()["cases"]]
+
+    seq = audit.head(connection)["seq"]
+    saved = bureau.post("/api/v1/maps", json={"title": "甲与宏达", "state": state,
+                                              "case_id": case_id})
+    assert saved.status_code == 200, saved.text
+    map_id = saved.json()["map"]["map_id"]
+    assert saved.json()["case_id"] == case_id and saved.json()["map"]["version"] == 1
+    assert sorted(saved.json()["map"]["entity_keys"]) == sorted([OFFICIAL, "K1", "U1"])
+    case = get_case(connection, case_id, Scope.of_units(connection, ["U1"]))
+    assert [m["map_id"] for m in case["maps"]] == [map_id]
+    assert f'href="/map?saved={map_id}"' in bureau.get(f"/cases/{case_id}").text
+    read = bureau.get(f"/api/v1/maps/{map_id}").json()
+    assert read["state"] == state and read["mine"] and read["title"] == "甲与宏达"
+    actions = [(e["action"], e["targets"][0]) for e in events_since(connection, seq)]
+    assert ("map.save", map_id) in actions and ("case.add", case_id) in actions
+    assert ("map.read", map_id) in actions
+
+    # Another jurisdiction (the contract K1 is not the township's) reads a missing map.
+    outside, missing = township.get(f"/api/v1/maps/{map_id}"), township.get("/api/v1/maps/map-0")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json() == missing.json()
+    assert county.get(f"/api/v1/maps/{map_id}").json()["mine"] is False
+
+    # A new version of one's own map; a stale version, another's map, refusals.
+    again = bureau.post(f"/api/v1/maps/{map_id}", json={"title": "甲与宏达（二）",
+                                                       "state": state, "version": 1})
+    assert again.status_code == 200 and again.json()["map"]["version"] == 2
+    stale = bureau.post(f"/api/v1/maps/{map_id}", json={"title": "x", "state": state,
+                                                       "version": 1})
+    assert stale.status_code == 400 and "reload it" in stale.json()["error"]
+    theirs = county.post(f"/api/v1/maps/{map_id}", json={"title": "x", "state": state})
+    assert theirs.status_code == 400 and "save it as a new map" in theirs.json()["error"]
+    theirs_only = {"nodes": [{"id": person(OFFICIAL), "x": 0, "y": 0}]}   # in both scopes
+    assert township.post(f"/api/v1/maps/{map_id}", json={"title": "x", "state": theirs_only}
+                         ).status_code == 404
+    refusals = {
+        "title": bureau.post("/api/v1/maps", json={"title": "长" * 201, "state": state}),
+        "entity": township.post("/api/v1/maps", json={"title": "越界", "state": state}),
+        "case": county.post("/api/v1/maps", json={"title": "别人的案件", "state": state,
+                                                  "case_id": case_id}),
+        "empty": bureau.post("/api/v1/maps", json={"title": "空", "state": {"nodes": []}}),
+    }
+    for why, answer in refusals.items():
+        assert answer.status_code == 400, (why, answer.text)
+        assert "\n" not in answer.json()["error"], why
+    assert "1 to 200 characters" in refusals["title"].json()["error"]
+    assert "in your jurisdiction" in refusals["entity"].json()["error"]
+    assert f"you do not work on case {case_id}" in refusals["case"].json()["error"]
+    assert bureau.post("/api/v1/maps", json={"title": "x", "state": state,
+                                             "case_id": "AJ-1900-0001"}).status_code == 404
+    assert len(get_case(connection, case_id, Scope.of_units(connection, ["U1"]))["maps"]) == 1
+    auditor = signed_in(county_app, "auditor")
+    assert auditor.post("/api/v1/maps", json={"title": "x", "state": state}).status_code == 403
+

@@ -16,13 +16,13 @@ from web.i18n import catalog
 from web.permissions import NAVIGATION, PERMISSIONS
 from web.routes import (account, alerts, api, assessment, auth, cases, checks, complaints, docs,
                         entities, home, language, map, portraits, profiles, public, quality,
-                        rectification, reports, search, users)
+                        rectification, reports, saved_maps, search, users)
 from web.routes import audit_log as audit_log_routes  # the name audit_log is a fixture here
 
 WEB = Path(__file__).resolve().parents[2] / "web"
 ROUTERS = (account, alerts, api, assessment, audit_log_routes, auth, cases, checks, complaints,
            docs, entities, home, language, map, portraits, profiles, public, quality,
-           rectification, reports, search, users)
+           rectification, reports, saved_maps, search, users)
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 

@@ -9,6 +9,8 @@ Entry URLs (stable; other pages link to them):
   paths, ``&hops=4``, ``&at=YYYY-MM-DD``, ``&types=HOLDS_ROLE,HAS_RELATIVE``);
 - ``/map?trail=ACCOUNT`` — the money trail (资金穿透) out of an account or a holder
   (``&target=K``, ``&start=YYYY-MM-DD``, ``&window=90``, ``&min=100000``, ``&steps=3``).
+- ``/map?saved=MAP_ID`` — a saved map (关系图存档) drawn again where it was left, read
+  through ``/api/v1/maps/{map_id}`` (web/routes/saved_maps.py, which also saves maps).
 
 Every read goes through ``analytics.map_graph``/``map_sources`` with the user's scope, so
 an out-of-scope key answers 404 like a missing one, and what lies outside the jurisdiction
@@ -97,17 +99,21 @@ def page_config(ctx: RequestContext) -> dict:
         "words": VOCABULARY["zh" if ctx.lang == "zh" else "en"],
         "texts": {key: ctx.t(key) for key in catalog(ctx.lang) if key.startswith("mapjs.")},
         "expand_limit": 50, "max_reach": MAX_REACH, "max_nodes": MAX_NODES,
-        "can_alerts": ctx.can("alerts.read"), "user": ctx.user.username,
+        "can_alerts": ctx.can("alerts.read"), "can_save": ctx.can("cases.work"),
+        "user": ctx.user.username,
     }
 
 
 @router.get("/map", include_in_schema=False)
 def map_page(key: list[str] = Query([]), alert: str | None = None, path: str | None = None,
-             trail: str | None = None, ctx: RequestContext = Depends(READ)) -> Response:
+             trail: str | None = None, saved: str | None = None,
+             ctx: RequestContext = Depends(READ)) -> Response:
     """The map page: the shell and what to open; the data comes from ``/api/v1/map``."""
     query = ctx.request.query_params
     entry: dict = {}
-    if alert:
+    if saved:
+        entry = {"kind": "saved", "map_id": saved}
+    elif alert:
         entry = {"kind": "alert", "alert": alert}
     elif path:
         ends = [part.strip() for part in path.split(",") if part.strip()]

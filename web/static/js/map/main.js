@@ -1,12 +1,13 @@
-// The relationship map page: what opened it (/map?key=…, ?alert=…, ?path=a,b, ?trail=…),
-// the user's actions (expand, "+N more", collapse, hide, pin, remove, paths, money trails,
-// hidden ties, undo/redo) and the exports. Reads go to /api/v1/map (scoped and audited on
+// The relationship map page: what opened it (/map?key=…, ?alert=…, ?path=a,b, ?trail=…,
+// ?saved=…), the user's actions (expand, "+N more", collapse, hide, pin, remove, paths,
+// money trails, hidden ties, undo/redo), the exports and saving (saving.js). Reads go to /api/v1/map (scoped and audited on
 // the server); this file only arranges what comes back.
 
 import { getJson, postJson } from "./api.js";
 import { exportMap } from "./exports.js";
 import { MapModel } from "./model.js";
 import { Panels } from "./panel.js";
+import { Saving } from "./saving.js";
 import { translator } from "./text.js";
 import { MapView } from "./view.js";
 
@@ -28,6 +29,7 @@ class MapApp {
       changed: () => this.refresh(),
     });
     this.panels = new Panels(this);
+    this.saving = new Saving(this);
     this.wire();
   }
 
@@ -400,7 +402,8 @@ class MapApp {
   async start() {
     const entry = this.entry;
     this.refresh();
-    if (entry.kind === "keys") await this.open(entry.keys, entry.keys.length === 1);
+    if (entry.kind === "saved") await this.saving.open(entry.map_id);
+    else if (entry.kind === "keys") await this.open(entry.keys, entry.keys.length === 1);
     else if (entry.kind === "alert") await this.alert(entry.alert);
     else if (entry.kind === "path" && entry.ends.length === 2) {
       await this.findPaths(entry.ends[0], entry.ends[1], {

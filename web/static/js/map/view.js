@@ -191,7 +191,7 @@ export class MapView {
     let text;
     if (node.label === "Transaction") text = `${money(node.amount)}\n${node.date || ""}`;
     else text = shorten(node.name || node.key, 16);
-    if (this.model.pinned.has(node.id)) text = "📌 " + text;
+    if (this.model.pinned.has(node.id)) text = "◎ " + text;   // a CJK font glyph: no emoji font offline
     const roles = this.model.evidence.get(node.id);
     if (roles && roles.length) text += `\n〔${roles.map((r) => roleName(config, r)).join("·")}〕`;
     return text;
