@@ -220,8 +220,11 @@ async def first_pass(url: str, cookie: str, cookie_name: str, mix: list, keys: d
     """Every page once, untimed (plans of the page's own reads, templates compiled)."""
     async with httpx.AsyncClient(base_url=url, headers={"Cookie": f"{cookie_name}={cookie}"},
                                  timeout=300) as client:
-        for _, path, _ in mix:
-            await client.get(fill(path, keys))
+        for _, target, _ in mix:
+            method, path, body = (target() if callable(target)
+                                  else ("GET", fill(target, keys), None))
+            await client.request(method, path, json=body,
+                                 headers={"X-CSRF-Token": CSRF.get(cookie, "")})
 
 
 class LoadSampler:
