@@ -106,18 +106,25 @@ def main() -> None:
                     executable_path="/usr/bin/chromium", headless=True,
                     args=["--headless", "--no-sandbox", "--disable-gpu"])
                 context = browser.new_context(viewport={"width": 1600, "height": 900})
+                # Host-only, path / (a __Host- cookie may carry no domain and a url with
+                # http:// makes Chromium refuse a Secure one).
                 context.add_cookies([{"name": session_cookie_name(settings), "value": cookie,
-                                      "url": url, "secure": settings.cookie_secure,
+                                      "domain": "127.0.0.1", "path": "/",
+                                      "secure": settings.cookie_secure,
                                       "httpOnly": True, "sameSite": "Strict"}])
                 page = context.new_page()
                 page.goto(f"{url}/map")
                 page.wait_for_selector("#map-app[data-ready=true]")
                 began = time.perf_counter()
                 page.evaluate("(ids) => window.lianjianMap.open(ids, false)", ids)
-                page.wait_for_function(
-                    "window.lianjianMap.model.nodes.size > 0 && "
-                    "window.lianjianMap.model.positions.size >= window.lianjianMap.model.nodes.size",
-                    timeout=600_000)
+                # Polled from here: wait_for_function evaluates text in the page, which the
+                # app's Content-Security-Policy (no unsafe-eval) refuses.
+                while not page.evaluate(
+                        "window.lianjianMap.model.nodes.size > 0 && window.lianjianMap.model"
+                        ".positions.size >= window.lianjianMap.model.nodes.size"):
+                    if time.perf_counter() - began > 600:
+                        raise SystemExit("the map did not lay out in 10 minutes")
+                    time.sleep(0.1)
                 loaded = time.perf_counter() - began
                 shown = page.evaluate("[window.lianjianMap.view.nodes.length, "
                                       "window.lianjianMap.view.edges.length]")
