@@ -236,7 +236,9 @@ def print_table(results: list[dict]) -> None:
               f"{r['graph'][0]:>9}{r['graph'][1]:>9}")
         if "schema_s" in r:
             print(f"{'  + start, schema':<16}{'':>8}{r['schema_s']:>9.1f}"
-                  f"{r['with_schema_rows_s']:>9.0f}  (import + start + index population)")
+                  f"{r['with_schema_rows_s']:>9.0f}  (rows/s of import + start + index "
+                  "population; the import's client CPU and RSS are the import tool's, its "
+                  "server CPU and RSS the schema phase's)")
     by = {r["method"]: r for r in results}
     if "loader" in by and "load-csv" in by:
         print(f"loader ÷ LOAD CSV (rows/s): {by['loader']['rows_s'] / by['load-csv']['rows_s']:.2f}")
