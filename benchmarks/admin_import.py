@@ -11,7 +11,6 @@ population is measured with it.
 from __future__ import annotations
 
 import csv
-import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def _rows(path: Path):
 
 
 def stage_import_files(staged: dict[str, Path], out: Path) -> list[str]:
-    """Write node and relationship files; returns the import tool's ``--nodes``/``--relationships``."""
+    """Write node and relationship files; returns the tool's ``--nodes``/``--relationships``."""
     out.mkdir(parents=True, exist_ok=True)
     nodes: dict[str, dict[str, dict]] = defaultdict(dict)
     node_key: dict[str, str] = {}
@@ -92,11 +91,3 @@ def import_command(home: Path, arguments: list[str], database: str = "neo4j") ->
     return [str(java), "-cp", f"{server_lib(home)}/*", "org.neo4j.cli.AdminTool",
             "database", "import", "full", database, "--overwrite-destination=true",
             "--id-type=string", "--ignore-empty-strings=true", *arguments]
-
-
-def run_import(home: Path, arguments: list[str], env: dict[str, str]) -> None:
-    result = subprocess.run(import_command(home, arguments), env=env, capture_output=True,
-                            text=True)
-    if result.returncode != 0:
-        raise SystemExit("neo4j-admin import failed: " + result.stdout[-2000:]
-                         + result.stderr[-2000:])
