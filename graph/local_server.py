@@ -18,11 +18,13 @@ from pathlib import Path
 
 from graph.connection import ServerStatus, probe
 from graph.errors import SetupError
+from graph.memory import MemoryPlan, machine_memory, plan_memory, to_bytes
 from graph.neo4j_install import find_java, install_server, server_lib
 from graph.settings import NEO4J_VERSION, Settings
 
 CONF_TEMPLATE = """\
 # Written by `lianjian db start`; edits are overwritten at the next start.
+# memory: {memory_reason}
 server.default_listen_address=127.0.0.1
 server.bolt.enabled=true
 server.bolt.listen_address=127.0.0.1:{port}
@@ -68,6 +70,30 @@ class LocalServer:
         self.logs = self.root / "logs"
         self.pid_file = self.root / "run" / "neo4j.pid"
         self.password_file = settings.local_password_file
+        self._memory: MemoryPlan | None = None
+
+    @property
+    def memory(self) -> MemoryPlan:
+        """Heap and page cache for the next start, chosen once per ``LocalServer``."""
+        if self._memory is None:
+            self._memory = plan_memory(self.settings.heap, self.settings.pagecache,
+                                       machine_memory())
+        return self._memory
+
+    def running_memory(self) -> MemoryPlan | None:
+        """What the running server was started with (from the config it was started with)."""
+        try:
+            text = (self.conf_dir / "neo4j.conf").read_text()
+        except OSError:
+            return None
+        found = dict(re.findall(r"^(server\.memory\.heap\.max_size|server\.memory\.pagecache"
+                                r"\.size)=(\S+)$", text, re.M))
+        reason = re.search(r"^# memory: (.*)$", text, re.M)
+        if len(found) != 2:
+            return None
+        return MemoryPlan(found["server.memory.heap.max_size"],
+                          found["server.memory.pagecache.size"],
+                          reason.group(1) if reason else "")
 
     # -- credentials -------------------------------------------------------------------
     def password(self) -> str | None:
@@ -98,8 +124,9 @@ class LocalServer:
                        self.root / "import", self.pid_file.parent):
             folder.mkdir(parents=True, exist_ok=True)
         (self.conf_dir / "neo4j.conf").write_text(CONF_TEMPLATE.format(
-            port=self.settings.bolt_port, heap=self.settings.heap,
-            pagecache=self.settings.pagecache, data=self.data, logs=self.logs,
+            port=self.settings.bolt_port, heap=self.memory.heap,
+            pagecache=self.memory.pagecache, memory_reason=self.memory.reason,
+            data=self.data, logs=self.logs,
             plugins=self.root / "plugins", imports=self.root / "import"))
 
     def _java_env(self) -> dict[str, str]:
@@ -127,8 +154,9 @@ class LocalServer:
                 raise SetupError(self._cause(FAILURE_PATTERNS[0][1])) from None
 
     def _check_memory(self) -> None:
-        needed = _bytes(self.settings.heap) + _bytes(self.settings.pagecache) + (256 << 20)
-        available = _mem_available()
+        needed = to_bytes(self.memory.heap) + to_bytes(self.memory.pagecache) + (256 << 20)
+        memory = machine_memory()
+        available = memory[1] if memory else None
         if available is not None and available < needed:
             raise SetupError(self._cause(
                 f"not enough memory: {available >> 20} MB available, {needed >> 20} MB needed "
@@ -136,7 +164,7 @@ class LocalServer:
 
     def _cause(self, template: str) -> str:
         return template.format(port=self.settings.bolt_port, data=self.data, logs=self.logs,
-                               heap=self.settings.heap, pagecache=self.settings.pagecache)
+                               heap=self.memory.heap, pagecache=self.memory.pagecache)
 
     def _diagnose(self) -> str:
         """The one-line cause of a failed start, read from Neo4j's own output."""
@@ -166,7 +194,7 @@ class LocalServer:
         self._set_initial_password(java)
         console = open(self.logs / "console.log", "w")
         process = subprocess.Popen(
-            [str(java), f"-Xms{self.settings.heap}", f"-Xmx{self.settings.heap}",
+            [str(java), f"-Xms{self.memory.heap}", f"-Xmx{self.memory.heap}",
              "-XX:+UseG1GC", "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
              "-cp", f"{server_lib(self.home)}/*", "org.neo4j.server.CommunityEntryPoint",
              f"--home-dir={self.root}", f"--config-dir={self.conf_dir}"],
@@ -237,23 +265,6 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
     except OSError:
         return False
-
-
-def _bytes(size: str) -> int:
-    match = re.fullmatch(r"(\d+)([kmgKMG]?)", size.strip())
-    if not match:
-        raise SetupError(f"memory size {size!r} is not like 512m or 1g")
-    return int(match.group(1)) << {"": 0, "k": 10, "m": 20, "g": 30}[match.group(2).lower()]
-
-
-def _mem_available() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) << 10
-    except OSError:
-        return None
-    return None
 
 
 __all__ = ["LocalServer", "ServerStatus", "NEO4J_VERSION"]

@@ -43,8 +43,10 @@ class Settings(BaseSettings):
 
     home: Path = Field(Path(".lianjian"), description="Local Neo4j: jars, config, data, logs")
     bolt_port: int = 7687
-    heap: str = "512m"
-    pagecache: str = "512m"
+    heap: str | None = Field(None, description="Local Neo4j heap (512m, 4g); unset: sized "
+                                               "for the machine (graph.memory)")
+    pagecache: str | None = Field(None, description="Local Neo4j page cache; unset: sized "
+                                                    "for the machine (graph.memory)")
     start_timeout_s: float = 120.0
     java_home: Path | None = None
     rules_dir: Path | None = Field(None, description="Extra rule YAML files (analysts' rules)")

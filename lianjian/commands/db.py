@@ -48,22 +48,32 @@ def stop() -> None:
 
 @app.command()
 def status() -> None:
-    """Report whether the database answers, with its version; exit 1 when it is down."""
+    """Report whether the database answers, its version and memory; exit 1 when it is down."""
     from graph.connection import probe
     from graph.local_server import LocalServer
     from graph.settings import get_settings
 
     settings = get_settings()
+    server = None
     if settings.uses_remote_server:
         state = probe(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password,
                       settings.neo4j_database)
     else:
-        state = LocalServer(settings).status()
+        server = LocalServer(settings)
+        state = server.status()
     if state.running:
         pid = f", pid {state.pid}" if state.pid else ""
         typer.echo(f"up: Neo4j {state.version} {state.edition} at {state.uri}{pid}")
+        memory = server.running_memory() if server else None
+        if memory:
+            typer.echo(f"memory: heap {memory.heap}, page cache {memory.pagecache} "
+                       f"({memory.reason})")
         return
     typer.echo(f"down: {state.uri} ({state.detail})")
+    if server:
+        memory = server.memory
+        typer.echo(f"memory at next start: heap {memory.heap}, page cache {memory.pagecache} "
+                   f"({memory.reason})")
     raise typer.Exit(1)
 
 

@@ -1,6 +1,7 @@
 """The local Neo4j: start, status, stop, and the one-line causes of failed starts."""
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -37,6 +38,18 @@ def test_start_status_stop_cycle(tmp_path, neo4j_settings):
         assert "server.http.enabled=false" in conf
         assert f"server.bolt.listen_address=127.0.0.1:{server.settings.bolt_port}" in conf
         assert server.start().pid == status.pid, "a second start reuses the running server"
+        assert "server.memory.heap.max_size=256m" in conf
+        assert "server.memory.pagecache.size=64m" in conf
+        clean = {k: v for k, v in os.environ.items()
+                 if not k.startswith(("NEO4J_", "LIANJIAN_"))}
+        shown = subprocess.run(
+            [sys.executable, "-m", "lianjian.cli", "db", "status"], cwd=ROOT, text=True,
+            capture_output=True, timeout=120,
+            env={**clean, "LIANJIAN_HOME": str(server.home),
+                 "LIANJIAN_BOLT_PORT": str(server.settings.bolt_port)})
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.splitlines()[-1] == ("memory: heap 256m, page cache 64m (set by "
+                                                 "LIANJIAN_HEAP and LIANJIAN_PAGECACHE)")
     finally:
         message = server.stop()
     assert message.startswith("stopped")
