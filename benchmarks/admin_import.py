@@ -90,4 +90,5 @@ def import_command(home: Path, arguments: list[str], database: str = "neo4j") ->
     java = find_java()
     return [str(java), "-cp", f"{server_lib(home)}/*", "org.neo4j.cli.AdminTool",
             "database", "import", "full", database, "--overwrite-destination=true",
-            "--id-type=string", "--ignore-empty-strings=true", *arguments]
+            "--id-type=string", "--ignore-empty-strings=true",
+            f"--report-file={home / 'import.report'}", *arguments]
