@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from analytics.group_commit import committer
 from graph.errors import LianjianError
 
 if TYPE_CHECKING:      # annotations only: the command line imports this module at once
@@ -32,8 +33,9 @@ if TYPE_CHECKING:      # annotations only: the command line imports this module 
 
     from graph.connection import Connection
 
-__all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "append_many", "record", "verify_chain", "read_log",
-           "head", "event_hash", "canonical_json", "default_actor"]
+__all__ = ["ACTIONS", "GENESIS", "AuditError", "append", "append_many", "append_checked",
+           "checked_event", "record", "verify_chain", "read_log", "head", "event_hash",
+           "canonical_json", "default_actor"]
 
 GENESIS = "0" * 64
 ACTION_NAME = re.compile(r"^[a-z]+(\.[a-z_]+)+$")
@@ -221,7 +223,12 @@ def append_many(tx: neo4j.ManagedTransaction, events: list[dict[str, Any]]
     locked once and the events written in one statement (a group commit of many actions,
     e.g. concurrent pre-approval checks). Each event is ``{actor, action, targets,
     parameters}``; returns ``{seq, hash, at}`` per event."""
-    events = [_checked_event(event) for event in events]
+    return append_checked(tx, [checked_event(event) for event in events])
+
+
+def append_checked(tx: neo4j.ManagedTransaction, events: list[dict[str, Any]]
+                    ) -> list[dict[str, Any]]:
+    """``append_many`` of events already checked (``checked_event``)."""
     if not events:
         return []
     current = tx.run(LOCK_HEAD, genesis=GENESIS).single()
@@ -238,7 +245,9 @@ def append_many(tx: neo4j.ManagedTransaction, events: list[dict[str, Any]]
             for event in written]
 
 
-def _checked_event(event: dict[str, Any]) -> dict[str, Any]:
+def checked_event(event: dict[str, Any]) -> dict[str, Any]:
+    """The event as it is hashed (actor trimmed, targets as text, parameters as canonical
+    JSON), or AuditError when it cannot be recorded as given."""
     actor = (event.get("actor") or "").strip()
     if not actor:
         raise AuditError("every audited action needs an actor: pass --as USER")
@@ -253,7 +262,11 @@ def _checked_event(event: dict[str, Any]) -> dict[str, Any]:
 
 def record(connection: Connection, *, actor: str, action: str, targets: Iterable[Any] = (),
            parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Append one audit event in its own write transaction; returns ``{seq, hash, at}``.
+    """Append one audit event, committed before this returns; returns ``{seq, hash, at}``.
+
+    Concurrent callers share a transaction (``analytics.group_commit``): twenty readers of
+    the workbench take the head's lock and flush the log once, not twenty times. The event
+    is checked before it joins the others, so a malformed one fails alone.
 
     Parameters
     ----------
@@ -263,9 +276,14 @@ def record(connection: Connection, *, actor: str, action: str, targets: Iterable
     targets : keys of what was acted on or read (alert ids, ID numbers, unit codes …).
     parameters : what else defines the action (filters, options), JSON-serialisable.
     """
-    targets = list(targets)
-    return connection.execute_write(lambda tx: append(tx, actor=actor, action=action,
-                                                      targets=targets, parameters=parameters))
+    event = checked_event({"actor": actor, "action": action, "targets": list(targets),
+                            "parameters": parameters})
+    return committer(connection, "audit", _write_events).submit(event)
+
+
+def _write_events(tx: neo4j.ManagedTransaction, events: list[dict[str, Any]]
+                  ) -> list[dict[str, Any]]:
+    return append_checked(tx, events)
 
 
 def head(connection: Connection) -> dict[str, Any]:

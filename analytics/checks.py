@@ -10,24 +10,23 @@ committed. The answer is ``pass``, ``warn`` or ``block`` (the policy says per ru
 whether a hit warns or blocks), with each hit's explanation and evidence.
 
 The check is recorded afterwards, in its own transaction (shared with the checks
-recorded at the same moment, ``_Recorder``), as a ``CheckRun`` with its audit event. A ``block`` the business system overrides anyway (with a reason) becomes an
+recorded at the same moment, ``analytics.group_commit``), as a ``CheckRun`` with its audit event. A ``block`` the business system overrides anyway (with a reason) becomes an
 ``Alert`` of the blocking rule, anchored on the check, in the office's queue.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import queue
-import threading
 import time
 import uuid
-from functools import lru_cache
 from typing import Any
 
 import neo4j
 
 from analytics.audit import append as audit_append
-from analytics.audit import append_many as audit_append_many
+from analytics.audit import append_checked as audit_append_checked
+from analytics.audit import checked_event
+from analytics.group_commit import committer
 from analytics.plain import native, plain
 from analytics.proposals import KINDS, Proposal, parse_proposal
 from analytics.rules import Rule, load_rules
@@ -129,7 +128,6 @@ class CheckNotFound(CheckError):
     """No check with this id in the caller's jurisdiction (answered 404)."""
 
 
-@lru_cache(maxsize=4)
 def _rules(rules_dir: str | None) -> dict[str, Rule]:
     from pathlib import Path
 
@@ -249,78 +247,25 @@ def run_check(connection: Connection, kind: str, row: dict[str, Any], *, caller:
               "hits": json.dumps(hits, ensure_ascii=False, default=str),
               "at": at.isoformat(), "duration_ms": duration_ms}
 
-    _recorder(connection).record(record, {
+    event = checked_event({
         "actor": caller, "action": "check.run",
         "targets": [check_id, proposal.unit_id,
                     *sorted({entity for hit in hits for entity in hit["entity_ids"]})],
         "parameters": {"kind": kind, "result": result,
                        "rules": [hit["rule_id"] for hit in hits]}})
+    committer(connection, "checks", _write_checks).submit((record, event))
     return {"check_id": check_id, "kind": kind, "result": result, "hits": hits,
             "rules": list(rules), "unit_ids": [proposal.unit_id], "at": at.isoformat(),
             "duration_ms": duration_ms}
 
 
-class _Recorder:
-    """Group commit of check records: each check waits until its ``CheckRun`` and its audit
-    event are committed, but concurrent checks share one transaction.
+def _write_checks(tx: neo4j.ManagedTransaction, items: list[tuple[dict, dict]]) -> list:
+    """A group of checks recorded together: their ``CheckRun`` nodes and audit events.
 
-    Every audit append takes the audit head's lock (the chain is one sequence), so one
-    transaction per check would serialise all callers on that lock and on a commit each:
-    measured on a county with 20 callers, the record step was 200 of a check's 240 ms. A
-    single writer thread takes whatever records are waiting (up to ``BATCH``), appends
-    their audit events and writes their ``CheckRun`` nodes in one transaction, then
-    releases their callers; a failure fails every check of the batch (none is answered
-    unrecorded).
-    """
-
-    BATCH = 200
-
-    def __init__(self, connection: Connection):
-        self.connection = connection
-        self.waiting: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._run, name="check-recorder", daemon=True)
-        self.thread.start()
-
-    def record(self, record: dict[str, Any], event: dict[str, Any]) -> None:
-        item = {"record": record, "event": event, "done": threading.Event(), "error": None}
-        self.waiting.put(item)
-        item["done"].wait()
-        if item["error"] is not None:
-            raise item["error"]
-
-    def _run(self) -> None:
-        while True:
-            batch = [self.waiting.get()]
-            while len(batch) < self.BATCH:
-                try:
-                    batch.append(self.waiting.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                with self.connection.work_session() as session:
-                    session.execute_write(self._write, batch)
-            except Exception as error:  # every caller of the batch hears of it
-                for item in batch:
-                    item["error"] = error
-            for item in batch:
-                item["done"].set()
-
-    @staticmethod
-    def _write(tx: neo4j.ManagedTransaction, batch: list[dict]) -> None:
-        tx.run(RECORD_MANY, records=[item["record"] for item in batch]).consume()
-        audit_append_many(tx, [item["event"] for item in batch])
-
-
-_recorders: dict[int, _Recorder] = {}
-_recorders_lock = threading.Lock()
-
-
-def _recorder(connection: Connection) -> _Recorder:
-    with _recorders_lock:
-        found = _recorders.get(id(connection))
-        if found is None or found.connection is not connection:
-            found = _recorders[id(connection)] = _Recorder(connection)
-        return found
+    Measured on a county with 20 callers, one transaction per check made the record step
+    200 of a check's 240 ms (each waited on the audit head's lock and a commit)."""
+    tx.run(RECORD_MANY, records=[record for record, _ in items]).consume()
+    return audit_append_checked(tx, [event for _, event in items])
 
 
 def get_check(connection: Connection, check_id: str, scope: Scope) -> dict[str, Any] | None:

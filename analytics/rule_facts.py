@@ -8,7 +8,6 @@ rules' defaults, so a change to a rule file changes them too.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 from analytics.rules import Rule, load_rules
 
@@ -16,9 +15,8 @@ __all__ = ["rules", "excluded_programs", "tender_thresholds", "not_tendered_meth
            "rule_points", "rule_names"]
 
 
-@lru_cache(maxsize=1)
 def rules() -> dict[str, Rule]:
-    """Every rule by id (built-in and the analyst's folder), read once per process."""
+    """Every rule by id (built-in and the analyst's folder; parsed again only on change)."""
     return load_rules()
 
 

@@ -6,6 +6,7 @@ validated exactly as the built-in ones are. A rule id may appear only once.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import neo4j.exceptions
@@ -30,6 +31,11 @@ def rule_files(folder: Path) -> list[Path]:
 def load_rules(rules_dir: Path | None = None, include_builtin: bool = True) -> dict[str, Rule]:
     """Every rule by id: the built-in ones, then those of ``rules_dir`` (settings when None).
 
+    The files are parsed again only when one of them changed (its name, size or
+    modification time): pages that name rules (the alert page, its checklist, the map's
+    legend) ask on every request, and parsing the YAML cost more than the page's queries.
+    The dict is the caller's own; the rules in it are frozen.
+
     >>> load_rules()["relative_supplier"].name_zh
     '亲属关联供应商'
     """
@@ -38,14 +44,26 @@ def load_rules(rules_dir: Path | None = None, include_builtin: bool = True) -> d
 
         rules_dir = get_settings().rules_dir
     folders = ([BUILTIN_DIR] if include_builtin else []) + ([Path(rules_dir)] if rules_dir else [])
+    files = tuple(path for folder in folders for path in rule_files(folder))
+    return dict(_parsed(tuple((str(path), *_signature(path)) for path in files)))
+
+
+def _signature(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=8)
+def _parsed(files: tuple[tuple[str, int, int], ...]) -> dict[str, Rule]:
+    """The rules of these files (name, mtime, size), parsed once per distinct signature."""
     rules: dict[str, Rule] = {}
-    for folder in folders:
-        for path in rule_files(folder):
-            rule = load_rule(path)
-            if rule.id in rules:
-                raise RuleError(f"{path}: rule id {rule.id} is defined twice (also in "
-                                f"{rules[rule.id].path}); give one of them another id")
-            rules[rule.id] = rule
+    for name, _, _ in files:
+        path = Path(name)
+        rule = load_rule(path)
+        if rule.id in rules:
+            raise RuleError(f"{path}: rule id {rule.id} is defined twice (also in "
+                            f"{rules[rule.id].path}); give one of them another id")
+        rules[rule.id] = rule
     return rules
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 from fixtures import World, cli_env  # noqa: F401 - cli_env is a fixture
@@ -50,6 +51,58 @@ def test_concurrent_writers_never_fork_the_chain(db):
                                           "ORDER BY seq")]
     assert seqs == list(range(1, writers * each + 1))
     assert verify_chain(db)["ok"] and head(db)["seq"] == writers * each
+
+
+def test_concurrent_readers_share_commits_and_each_gets_its_own_event(db, monkeypatch):
+    """Group commit: twenty readers at once take the head's lock fewer than twenty times,
+    and each is answered with the seq and hash of its own event, committed."""
+    from analytics import audit
+
+    batches: list[int] = []
+    original = audit.append_checked
+
+    def counted(tx, events):
+        if not batches:
+            time.sleep(0.3)     # the first commit is slow: the other readers queue behind it
+        batches.append(len(events))
+        return original(tx, events)
+
+    monkeypatch.setattr(audit, "append_checked", counted)
+    readers = 20
+    barrier, answers = threading.Barrier(readers), {}
+
+    def read(number: int) -> None:
+        barrier.wait()
+        answers[number] = record(db, actor=f"reader{number}", action="profile.read",
+                                 targets=[f"P{number}"])
+
+    threads = [threading.Thread(target=read, args=(number,)) for number in range(readers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stored = {row["seq"]: row for row in db.read(
+        "MATCH (e:AuditEvent) RETURN e.seq AS seq, e.actor AS actor, e.hash AS hash")}
+    assert sorted(stored) == list(range(1, readers + 1))
+    for number, answer in answers.items():
+        assert stored[answer["seq"]]["actor"] == f"reader{number}"
+        assert stored[answer["seq"]]["hash"] == answer["hash"]
+    assert sum(batches) == readers and len(batches) < readers
+    assert verify_chain(db)["ok"]
+
+
+def test_a_failed_group_commit_fails_every_caller_and_writes_nothing(db, monkeypatch):
+    from analytics import audit
+
+    def refuse(tx, events):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(audit, "append_checked", refuse)
+    with pytest.raises(RuntimeError, match="disk full"):
+        record(db, actor="甲", action="profile.read", targets=["P1"])
+    monkeypatch.undo()
+    assert head(db)["seq"] == 0
+    assert record(db, actor="甲", action="profile.read")["seq"] == 1
 
 
 def test_an_event_must_name_its_actor_and_a_dotted_action(db):
