@@ -159,11 +159,14 @@ def _alert_tables(figures: list[dict]) -> dict:
 def _portrait(connection, units: list[dict], root: dict, top: int, scope: Scope) -> dict:
     unit_ids = sorted(unit["unit_id"] for unit in units)
     parameters = {"unit_ids": unit_ids, **scope.parameters()}
-    own = {row["unit_id"]: row for row in connection.read(q.OWN_CONTRACTS, **parameters)}
-    officials = {row["unit_id"]: row["officials"]
-                 for row in connection.read(q.ROLLED_OFFICIALS, **parameters)}
-    alerts = {row["unit_id"]: row["alerts"]
-              for row in connection.read(q.ROLLED_ALERTS, **parameters)}
+    # Eight independent reads over the same units: one transaction (graph.connection).
+    (own_rows, official_rows, alert_rows, figures, suppliers, methods, official_total,
+     top_risks) = connection.read_many([(query, parameters) for query in (
+        q.OWN_CONTRACTS, q.ROLLED_OFFICIALS, q.ROLLED_ALERTS, q.ALERT_FIGURES, q.SUPPLIERS,
+        q.METHODS, q.OFFICIALS, q.TOP_RISKS)])
+    own = {row["unit_id"]: row for row in own_rows}
+    officials = {row["unit_id"]: row["officials"] for row in official_rows}
+    alerts = {row["unit_id"]: row["alerts"] for row in alert_rows}
     parents = {unit["unit_id"]: unit["parent_unit_id"] if unit["parent_unit_id"] in unit_ids
                else None for unit in units}
     contracts = roll_up({u: row["contracts"] for u, row in own.items()}, parents)
@@ -174,10 +177,8 @@ def _portrait(connection, units: list[dict], root: dict, top: int, scope: Scope)
              "contract_amount": amounts[unit["unit_id"]],
              "officials": officials.get(unit["unit_id"], 0)} for unit in units]
     rows.sort(key=lambda row: (-row["alerts"], -row["contract_amount"], row["unit_id"]))
-    tables = _alert_tables(connection.read(q.ALERT_FIGURES, **parameters))
-    suppliers = connection.read(q.SUPPLIERS, **parameters)
-    methods = connection.read(q.METHODS, **parameters)
-    officials_total = connection.read(q.OFFICIALS, **parameters)[0]["officials"]
+    tables = _alert_tables(figures)
+    officials_total = official_total[0]["officials"]
     return plain({
         "unit": root,
         "totals": {"units": len(units), "contracts": sum(r["count"] for r in methods),
@@ -186,7 +187,7 @@ def _portrait(connection, units: list[dict], root: dict, top: int, scope: Scope)
                    "officials": officials_total, "alerts": tables["alerts_total"]},
         "units": rows,
         **tables,
-        "top_risks": _top_risks(plain(connection.read(q.TOP_RISKS, **parameters)), top),
+        "top_risks": _top_risks(plain(top_risks), top),
         "contracts_by_method": method_shares(methods),
         "supplier_concentration": supplier_concentration(suppliers),
     })

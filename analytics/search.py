@@ -5,7 +5,8 @@ its pinyin (zhangjianguo, zhang jian), an ID number in any accepted spelling (15
 lower-case x, full-width, spaced), a credit code, an account number, a contract or tender
 id, or the first characters of one of those. ``search_entities`` asks, per label, the
 unique key (exact, then as a prefix) and the model's full-text index, each filtered by the
-reader's scope inside the query, and returns the hits ranked and grouped by label.
+reader's scope inside the query and all in one read transaction, and returns the hits
+ranked and grouped by label.
 
 Ranking (highest first): the exact key (1000); a key beginning with the text (500); a
 name equal to the text (300), read exactly as the pinyin typed (200), beginning with the
@@ -106,18 +107,22 @@ def _item(label: str, row: dict, match: str, score: float) -> dict:
                               if v not in (None, [], "")})}
 
 
-def _by_key(connection, label, keys, prefixes, limit, scope) -> list[dict]:
-    rows = connection.read(KEY_QUERIES[label], keys=keys, prefixes=prefixes, limit=limit,
-                           **scope.parameters())
-    return [_item(label, row, "key" if row["exact"] else "key_prefix",
-                  1000.0 if row["exact"] else 500.0 - len(row["key"] or "")) for row in rows]
+def _by_key(label, keys, prefixes, limit, scope) -> tuple:
+    """The statement of a label's key search and how its rows become hits."""
+    def hits(rows):
+        return [_item(label, row, "key" if row["exact"] else "key_prefix",
+                      1000.0 if row["exact"] else 500.0 - len(row["key"] or ""))
+                for row in rows]
+    return (KEY_QUERIES[label], {"keys": keys, "prefixes": prefixes, "limit": limit,
+                                 **scope.parameters()}), hits
 
 
-def _by_name(connection, label, text, query, limit, scope) -> list[dict]:
-    rows = connection.read(FULLTEXT_QUERIES[label], lucene=query, limit=limit,
-                           **scope.parameters())
-    return [_item(label, row, "name", _name_bonus(row["name"] or "", text)
-                  + FULLTEXT_WEIGHT.get(label, 1.0) * row["score"]) for row in rows]
+def _by_name(label, text, query, limit, scope) -> tuple:
+    def hits(rows):
+        return [_item(label, row, "name", _name_bonus(row["name"] or "", text)
+                      + FULLTEXT_WEIGHT.get(label, 1.0) * row["score"]) for row in rows]
+    return (FULLTEXT_QUERIES[label], {"lucene": query, "limit": limit,
+                                      **scope.parameters()}), hits
 
 
 def _name_bonus(name: str, text: str) -> float:
@@ -133,21 +138,23 @@ def _name_bonus(name: str, text: str) -> float:
     return 80.0 if text in name else 0.0
 
 
-def _by_pinyin(connection, label, parts, scope, notes) -> list[dict]:
+def _by_pinyin(label, parts, scope, notes) -> tuple | None:
     query = pinyin.lucene_query(parts)
     if query is None:
-        return []
-    rows = connection.read(FULLTEXT_QUERIES[label], lucene=query, limit=PINYIN_CANDIDATES,
-                           **scope.parameters())
-    if len(rows) == PINYIN_CANDIDATES:
-        notes.append(f"{label}: the pinyin matched at least {PINYIN_CANDIDATES} names; only "
-                     "those were checked — type more of the name, or its characters")
-    found = []
-    for row in rows:
-        fit = pinyin.names_match(row["name"] or "", parts)
-        if fit:
-            found.append(_item(label, row, "pinyin", 200.0 if fit == "full" else 50.0))
-    return found
+        return None
+
+    def hits(rows):
+        if len(rows) == PINYIN_CANDIDATES:
+            notes.append(f"{label}: the pinyin matched at least {PINYIN_CANDIDATES} names; "
+                         "only those were checked — type more of the name, or its characters")
+        found = []
+        for row in rows:
+            fit = pinyin.names_match(row["name"] or "", parts)
+            if fit:
+                found.append(_item(label, row, "pinyin", 200.0 if fit == "full" else 50.0))
+        return found
+    return (FULLTEXT_QUERIES[label], {"lucene": query, "limit": PINYIN_CANDIDATES,
+                                      **scope.parameters()}), hits
 
 
 def search_entities(connection, text: str, *, scope: Scope, types=None,
@@ -193,14 +200,19 @@ def search_entities(connection, text: str, *, scope: Scope, types=None,
     prefixes = sorted({text.upper(), compact}) if len(compact) >= 4 and not _has_cjk(text) else []
     parts = pinyin.syllables(text) if pinyin.is_pinyin(text) else None
     query, notes = lucene_text(text), []
-    found: dict[tuple[str, str], dict] = {}
+    asked = []     # (label, (query, parameters), rows -> hits), asked in one transaction
     for label in types:
-        hits = _by_key(connection, label, keys, prefixes, limit + 1, scope)
+        asked.append((label, *_by_key(label, keys, prefixes, limit + 1, scope)))
         if label in FULLTEXT and query:
-            hits += _by_name(connection, label, text, query, limit + 1, scope)
-        if label in PINYIN_LABELS and parts:
-            hits += _by_pinyin(connection, label, parts, scope, notes)
-        for hit in hits:
+            asked.append((label, *_by_name(label, text, query, limit + 1, scope)))
+        pinyin_search = _by_pinyin(label, parts, scope, notes) \
+            if label in PINYIN_LABELS and parts else None
+        if pinyin_search:
+            asked.append((label, *pinyin_search))
+    answers = connection.read_many([statement for _, statement, _ in asked])
+    found: dict[tuple[str, str], dict] = {}
+    for (label, _, hits), rows in zip(asked, answers):
+        for hit in hits(rows):
             key = (label, hit["key"])
             if key not in found or found[key]["score"] < hit["score"]:
                 found[key] = hit

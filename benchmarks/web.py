@@ -21,6 +21,12 @@ load average is sampled during the run and printed with the figures: on a shared
 they say as much about the neighbours as about the workbench. Targets (issue 11): profile
 p95 < 500 ms, search p95 < 300 ms, no errors; other pages are reported only.
 
+``--think S`` gives each user a pause between clicks (exponential, mean S seconds, the
+time a person reads a page); without it each user keeps one request in flight, a stress
+far beyond twenty people at work. ``--workers N`` serves the app as ``lianjian serve
+--workers N`` in its own processes instead of in this one, so the load client does not
+share the app's interpreter lock.
+
 Map expansion (issue 12) joins the mix as POSTs to ``/api/v1/map/expand`` with the
 session's CSRF token, as the map page sends them: ``map_expand`` expands an official,
 supplier, unit or contract of the county (all tie types, or one, with a map of 30 entities
@@ -36,6 +42,7 @@ import random
 import secrets
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -177,6 +184,26 @@ def serve_here(connection: Connection) -> tuple[str, uvicorn.Server, threading.T
     return f"http://127.0.0.1:{port}", server, thread
 
 
+def serve_workers(workers: int) -> tuple[str, subprocess.Popen]:
+    """``lianjian serve --workers N`` on a free port, answering before it returns."""
+    port = free_port()
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "lianjian"), "serve", "--port",
+                                str(port), "--workers", str(workers)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        if process.poll() is not None:
+            raise SystemExit("lianjian serve --workers did not start")
+        try:
+            if httpx.get(url + "/login", timeout=2).status_code == 200:
+                return url, process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("lianjian serve --workers did not answer in 120 s")
+
+
 def samples(connection: Connection) -> dict[str, list]:
     """Keys the pages are asked for: officials named by alerts, names, units, alerts."""
     [found] = connection.read(SAMPLES)
@@ -191,7 +218,8 @@ def fill(path: str, keys: dict[str, list]) -> str:
 
 
 async def one_user(url: str, cookie: str, cookie_name: str, mix: list, keys: dict,
-                   deadline: float, results: dict, max_requests: int) -> None:
+                   deadline: float, results: dict, max_requests: int,
+                   think: float = 0.0) -> None:
     names = [name for name, _, _ in mix]
     paths = {name: path for name, path, _ in mix}
     weights = [weight for _, _, weight in mix]
@@ -199,6 +227,8 @@ async def one_user(url: str, cookie: str, cookie_name: str, mix: list, keys: dic
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30,
                                  follow_redirects=False) as client:
         for _ in range(max_requests):
+            if think:
+                await asyncio.sleep(random.expovariate(1 / think))
             if time.monotonic() >= deadline:
                 return
             name = random.choices(names, weights)[0]
@@ -290,6 +320,10 @@ def main() -> None:
                         help="Per user: the loop is bounded in count as well as time")
     parser.add_argument("--only", action="append", default=[], metavar="NAME",
                         help="Measure only these entries of the mix (repeatable)")
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="Mean pause of a user between clicks (default 0: no pause)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="Serve with `lianjian serve --workers N` in its own processes")
     arguments = parser.parse_args()
     settings = get_settings()
     with connect(settings) as connection:
@@ -301,30 +335,40 @@ def main() -> None:
             # As the app's warmer would: the map's scoped reads planned before measuring.
             map_warm.warm_up(connection, scope=Scope.of_units(
                 connection, [next(iter(top_units(connection)))]))
-        server = None
+        server = process = None
         try:
             url = arguments.url
-            if not url:
+            if not url and arguments.workers:
+                url, process = serve_workers(arguments.workers)
+            elif not url:
                 url, server, thread = serve_here(connection)
             keys = samples(connection)
             name = session_cookie_name(settings)
-            asyncio.run(first_pass(url, cookies[0], name, mix, keys))
+            for _ in range(max(1, arguments.workers) * 2):   # each worker's templates
+                asyncio.run(first_pass(url, cookies[0], name, mix, keys))
             results = {page: {"ms": [], "errors": 0} for page, _, _ in mix}
             deadline = time.monotonic() + arguments.seconds
             began = time.monotonic()
 
             async def everyone() -> None:
                 await asyncio.gather(*(one_user(url, cookie, name, mix, keys, deadline,
-                                                results, arguments.max_requests)
+                                                results, arguments.max_requests,
+                                                arguments.think)
                                        for cookie in cookies))
 
             with LoadSampler() as load:
                 asyncio.run(everyone())
+            print(f"think time: {arguments.think:g} s mean per click; app: " +
+                  (f"lianjian serve --workers {arguments.workers}" if arguments.workers
+                   else arguments.url or "in this process"))
             passed = report(results, time.monotonic() - began, arguments.users, load.values)
         finally:
             if server is not None:
                 server.should_exit = True
                 thread.join(15)
+            if process is not None:
+                process.terminate()
+                process.wait(30)
             connection.write(CLEAN_UP, prefix=PREFIX)
     sys.exit(0 if passed else 1)
 

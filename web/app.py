@@ -25,7 +25,7 @@ from web.routes import (account, alerts, api, assessment, audit_log, auth, cases
 from web.security import SecurityHeaders
 from web.warm import Warmer
 
-__all__ = ["create_app", "STATIC", "UVICORN_OPTIONS"]
+__all__ = ["create_app", "served_app", "STATIC", "UVICORN_OPTIONS"]
 
 STATIC = Path(__file__).with_name("static")
 
@@ -89,3 +89,9 @@ def create_app(settings: Settings | None = None, connection: Connection | None =
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one worker of ``lianjian serve --workers N`` (uvicorn's factory): the
+    settings from the environment, its own connection, its plans warmed."""
+    return create_app(get_settings(), warm=True)

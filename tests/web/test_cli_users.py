@@ -118,16 +118,23 @@ def test_demo_users_one_per_role_with_working_passwords(cli, db):
     assert authenticate(db, lines[0][1], lines[0][2]) is None, "a rerun resets the passwords"
 
 
-def test_serve_starts_the_workbench_and_stops_on_a_signal(db, neo4j_settings):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_starts_the_workbench_and_stops_on_a_signal(db, neo4j_settings, workers):
+    """One process, or several sharing the sessions kept in the database: a session opened
+    once is signed in on every request, whichever worker answers."""
     import signal
     import time
 
     import httpx
     from web_fixtures import free_port
 
+    from web.context import session_cookie_name
+    from web_fixtures import make_user
+
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "lianjian.cli", "serve", "--port", str(port)], cwd=ROOT,
+        [sys.executable, "-m", "lianjian.cli", "serve", "--port", str(port),
+         "--workers", str(workers)], cwd=ROOT,
         env={**os.environ, **server_environment(neo4j_settings)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -140,6 +147,18 @@ def test_serve_starts_the_workbench_and_stops_on_a_signal(db, neo4j_settings):
                 time.sleep(0.3)
         assert answer is not None and answer.status_code == 200 and "廉鉴" in answer.text
         assert "server" not in answer.headers
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True,
+                                  text=True).stdout.split()
+        assert len(children) >= (workers if workers > 1 else 0), children
+        seed_units(db)
+        make_user(db, "serve.check", ("auditor",), display_name="核对")
+        cookie, _ = open_session(db, "serve.check", address="127.0.0.1", absolute_s=600)
+        name = session_cookie_name(neo4j_settings)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}",
+                          headers={"Cookie": f"{name}={cookie}"}) as client:
+            answers = [client.get("/account") for _ in range(12)]
+        assert [a.status_code for a in answers] == [200] * 12
+        assert all("serve.check" in a.text for a in answers)
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
