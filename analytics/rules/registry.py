@@ -6,6 +6,7 @@ validated exactly as the built-in ones are. A rule id may appear only once.
 """
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,13 +45,25 @@ def load_rules(rules_dir: Path | None = None, include_builtin: bool = True) -> d
 
         rules_dir = get_settings().rules_dir
     folders = ([BUILTIN_DIR] if include_builtin else []) + ([Path(rules_dir)] if rules_dir else [])
-    files = tuple(path for folder in folders for path in rule_files(folder))
-    return dict(_parsed(tuple((str(path), *_signature(path)) for path in files)))
+    return dict(_parsed(_signature(tuple(str(folder) for folder in folders))))
 
 
-def _signature(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
+_SEEN: dict[tuple[str, ...], tuple[float, tuple]] = {}
+RECHECK_S = 2.0     # a page names rules once per row: the folders are listed at most this often
+
+
+def _signature(folders: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Name, modification time and size of every rule file of the folders (listed again
+    when the last listing is older than ``RECHECK_S``: an edited file counts within it)."""
+    now = time.monotonic()
+    seen = _SEEN.get(folders)
+    if seen is not None and now - seen[0] < RECHECK_S:
+        return seen[1]
+    signature = tuple((str(path), stat.st_mtime_ns, stat.st_size)
+                      for folder in folders for path in rule_files(Path(folder))
+                      for stat in (path.stat(),))
+    _SEEN[folders] = (now, signature)
+    return signature
 
 
 @lru_cache(maxsize=8)

@@ -146,12 +146,22 @@ def relationship_svg(nodes: list[dict[str, Any]], edges: list[dict[str, Any]],
 
 def _layout(nodes: list[dict], edges: list[dict], width: int
             ) -> tuple[dict[str, tuple[float, float]], int]:
+    """Positions and height; the same nodes and ties get the same picture, so it is kept
+    (an alert page is drawn on every visit, and the force layout was its dearest step)."""
+    pairs = tuple(sorted({tuple(sorted((str(e["from"]), str(e["to"])))) for e in edges
+                          if str(e["from"]) != str(e["to"])}))
+    positions, height = _layout_of(tuple(node["key"] for node in nodes), pairs, width)
+    return dict(positions), height
+
+
+@lru_cache(maxsize=2048)
+def _layout_of(keys: tuple[str, ...], pairs: tuple[tuple[str, str], ...], width: int
+               ) -> tuple[dict[str, tuple[float, float]], int]:
     import networkx as nx
 
     graph = nx.Graph()
-    graph.add_nodes_from(node["key"] for node in nodes)
-    graph.add_edges_from(sorted({tuple(sorted((str(e["from"]), str(e["to"])))) for e in edges
-                                 if str(e["from"]) != str(e["to"])}))
+    graph.add_nodes_from(keys)
+    graph.add_edges_from(pairs)
     components = sorted((sorted(part) for part in nx.connected_components(graph)),
                         key=lambda part: (-len(part), part[0]))
     boxes = []
