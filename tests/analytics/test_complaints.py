@@ -65,6 +65,34 @@ def test_a_form_posted_four_times_at_once_stores_one_complaint(county):
         filed(county, place="J000", nonce="B" * 26)
 
 
+def test_filings_at_once_for_good_and_wrong_places_each_get_their_own_answer(county):
+    """Filings that arrive together share a commit; a wrong place among them is refused
+    alone and the others are stored, each with its own code and audit event."""
+    barrier, answers = threading.Barrier(8), {}
+
+    def file(number: int) -> None:
+        place = "J000" if number % 4 == 0 else ("J120" if number % 2 else "J210")
+        barrier.wait()
+        try:
+            answers[number] = filed(county, place=place, nonce=f"{number:02d}" + "C" * 24)
+        except c.ComplaintError as refused:
+            answers[number] = refused
+
+    threads = [threading.Thread(target=file, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    refused = sorted(n for n, a in answers.items() if isinstance(a, c.ComplaintError))
+    assert refused == [0, 4]
+    stored = county.read("MATCH (x:Complaint) RETURN x.complaint_id AS id, "
+                         "x.place_unit_id AS place")
+    assert len(stored) == 6 and {row["place"] for row in stored} == {"J120", "J210"}
+    assert {answers[n]["complaint_id"] for n in range(8) if n not in refused} == \
+        {row["id"] for row in stored}
+    assert read_log(county, action="complaint.file")["total"] == 6
+
+
 def test_the_citizen_sees_their_own_complaint_only_through_the_code(county):
     first = filed(county)
     mine = c.complaint_for_citizen(county, forms.tracking_hash(first["code"]))
