@@ -116,6 +116,8 @@ class Served:
     """``lianjian serve``'s app in a child process on a free loopback port (the load
     client must not share the server's interpreter lock), stopped at the end."""
 
+    workers = 1     # --workers: uvicorn worker processes (each with its own connection)
+
     def __init__(self, **overrides):
         environment = {**os.environ, **{f"LIANJIAN_{name.upper()}": str(value)
                                         for name, value in overrides.items()}}
@@ -124,7 +126,8 @@ class Served:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-             "--no-server-header"], cwd=ROOT, env=environment)
+             "--no-server-header", "--workers", str(self.workers)], cwd=ROOT,
+            env=environment)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -332,7 +335,10 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--filings", type=int, default=1000)
     parser.add_argument("--only", choices=("checks", "complaints"))
+    parser.add_argument("--workers", type=int, default=1,
+                        help="App worker processes (as `lianjian serve --workers N`)")
     arguments = parser.parse_args()
+    Served.workers = arguments.workers
     with connect(get_settings()) as connection:
         passed = True
         if arguments.only != "complaints":
