@@ -11,8 +11,8 @@ export const OPTIONS = {
   physics: {
     enabled: false,
     solver: "forceAtlas2Based",
-    forceAtlas2Based: { gravitationalConstant: -60, springLength: 110, springConstant: 0.06,
-                        avoidOverlap: 0.6 },
+    forceAtlas2Based: { gravitationalConstant: -90, springLength: 170, springConstant: 0.05,
+                        avoidOverlap: 0.9 },
     stabilization: { enabled: false },
   },
   layout: { randomSeed: 7, improvedLayout: false },
@@ -27,7 +27,8 @@ export const OPTIONS = {
     smooth: false,
     arrows: { to: { enabled: true, scaleFactor: 0.45 } },
     font: { face: '"Noto Sans CJK SC", sans-serif', size: 11, color: "#4e5661",
-            strokeWidth: 3, strokeColor: "#ffffff", align: "horizontal" },
+            strokeWidth: 3, strokeColor: "#ffffff", align: "horizontal",
+            background: "rgba(255,255,255,0.88)" },   // the line stops at the caption
     selectionWidth: 1.5,
   },
 };
