@@ -176,15 +176,15 @@ def expand(connection, key: str, *, scope: Scope, tie_types: Iterable[str] | Non
     ties = _checked_types(entity["label"], tie_types)
     [counted] = connection.read(_counts_query(entity["label"]),
                                 element_ids=[entity["element_id"]])
-    candidates = []
-    for rel_type, direction, labels in ties:
-        if not counted["counts"][f"{rel_type}:{direction}"]:
-            continue
-        for row in connection.read(_neighbours_query(entity["label"], rel_type, direction,
-                                                     labels),
-                                   element_id=entity["element_id"], at=as_date(at),
-                                   limit=int(limit), **scope.parameters()):
-            candidates.append((rel_type, direction, row))
+    present = [(rel_type, direction, labels) for rel_type, direction, labels in ties
+               if counted["counts"][f"{rel_type}:{direction}"]]
+    parameters = {"element_id": entity["element_id"], "at": as_date(at), "limit": int(limit),
+                  **scope.parameters()}
+    answers = connection.read_many([   # one transaction for every tie type present
+        (_neighbours_query(entity["label"], rel_type, direction, labels), parameters)
+        for rel_type, direction, labels in present])
+    candidates = [(rel_type, direction, row)
+                  for (rel_type, direction, _), rows in zip(present, answers) for row in rows]
     candidates.sort(key=lambda c: (not c[2]["alerted"], -c[2]["amount"],
                                    _descending(c[2]["date"]), str(c[2]["key"])))
     chosen = candidates[:int(limit)]
