@@ -234,11 +234,16 @@ class _Reader:
         self.totals: dict[str, int] = {}
         self.withheld: dict[str, int] = {}
 
-    def table(self, name: str, query: str, limit: int | None = None, **parameters) -> list:
-        limit = self.common["limit"] if limit is None else limit
-        [found] = self.connection.read(query, **{**self.common, "limit": limit}, **parameters)
-        self.totals[name], self.withheld[name] = found["total"], found["withheld"]
-        return plain(found["rows"])
+    def tables(self, *asked: tuple[str, str, dict]) -> list[list]:
+        """The rows of each ``(name, query, parameters)``, read in one transaction (the
+        tables that do not depend on each other's rows are asked together)."""
+        answers = self.connection.read_many([(query, {**self.common, **parameters})
+                                             for _, query, parameters in asked])
+        found = []
+        for (name, _, _), [row] in zip(asked, answers):
+            self.totals[name], self.withheld[name] = row["total"], row["withheld"]
+            found.append(plain(row["rows"]))
+        return found
 
 
 def integrity_profile(connection, id_number: str, *, scope: Scope,
@@ -289,12 +294,16 @@ def integrity_profile(connection, id_number: str, *, scope: Scope,
     # parameter type (Neo4j caches plans by the types of the parameters).
     reader = _Reader(connection, {"id_number": id_number, "as_of": as_of or dt.date.max,
                                   "limit": int(limit), **scope.parameters()})
-    positions = [_flatten(row, "unit", "parent") for row in reader.table("positions",
-                                                                         q.POSITIONS)]
+    # Three rounds, each one transaction: what the person alone decides; what the family
+    # decides; what the family's companies decide.
+    positions, family, alerts = reader.tables(("positions", q.POSITIONS, {}),
+                                              ("family", q.RELATIVES, {}),
+                                              ("alerts", q.ALERTS, {}))
+    positions = [_flatten(row, "unit", "parent") for row in positions]
     today = as_of or local_today()
     for row in positions:
         row["current"] = _within(today, row["start_date"], row["end_date"])
-    family = _family(reader.table("family", q.RELATIVES))
+    family = _family(family)
     household = {row["id_number"] for row in family if row["relation"] in ("spouse", "child")}
     if person.get("household_id"):
         household |= {row["id_number"] for row in family
@@ -303,7 +312,11 @@ def integrity_profile(connection, id_number: str, *, scope: Scope,
         row["in_household"] = row["id_number"] in household
     relation_of = {row["id_number"]: row["relation"] for row in family} | {id_number: "self"}
     holders = [id_number, *relation_of.keys() - {id_number}]
-    companies = reader.table("companies", q.COMPANIES, holders=sorted(holders))
+    companies, payments, subsidies = reader.tables(
+        ("companies", q.COMPANIES, {"holders": sorted(holders)}),
+        ("payments", q.PAYMENTS, {"persons": sorted(holders)}),
+        ("subsidies", q.SUBSIDIES, {"household": [id_number, *sorted(household)],
+                                    "household_id": person.get("household_id")}))
     for row in companies:
         row["holder_relation"] = relation_of.get(row.pop("holder_id_number"))
         row["chain"] = [link["name"] for link in row["chain"]]
@@ -311,24 +324,21 @@ def integrity_profile(connection, id_number: str, *, scope: Scope,
     roles_of: dict[str, list[dict]] = {}
     for row in companies:
         roles_of.setdefault(row["credit_code"], []).append(row)
-    contracts = [_flatten(row, "buyer", "supplier", "approver") for row in reader.table(
-        "contracts", q.CONTRACTS, credit_codes=sorted(roles_of))]
+    for row in payments:
+        row["payee_relation"] = relation_of.get(row.pop("payee_id_number"))
+        _flatten(row, "from_account", "payer", "to_account", "payee")
+    for row in subsidies:
+        row["recipient_relation"] = relation_of.get(row.pop("recipient_id_number"))
+        _flatten(row, "recipient", "issuing_unit", "approver", "account")
+    contracts, related = reader.tables(
+        ("contracts", q.CONTRACTS, {"credit_codes": sorted(roles_of)}),
+        ("related_alerts", q.RELATED_ALERTS, {"keys": [*holders[1:], *roles_of]}))
+    contracts = [_flatten(row, "buyer", "supplier", "approver") for row in contracts]
     for row in contracts:
         row["held_at_signing"] = any(_within(row["signed_date"], role["start_date"],
                                              role["end_date"])
                                      for role in roles_of.get(row.pop("supplier_credit_code"), []))
-    payments = reader.table("payments", q.PAYMENTS, persons=sorted(holders))
-    for row in payments:
-        row["payee_relation"] = relation_of.get(row.pop("payee_id_number"))
-        _flatten(row, "from_account", "payer", "to_account", "payee")
-    subsidies = reader.table("subsidies", q.SUBSIDIES, household=[id_number, *sorted(household)],
-                             household_id=person.get("household_id"))
-    for row in subsidies:
-        row["recipient_relation"] = relation_of.get(row.pop("recipient_id_number"))
-        _flatten(row, "recipient", "issuing_unit", "approver", "account")
-    alerts = reader.table("alerts", q.ALERTS)
-    related = [_flatten(row, "subject") for row in reader.table(
-        "related_alerts", q.RELATED_ALERTS, keys=[*holders[1:], *roles_of])]
+    related = [_flatten(row, "subject") for row in related]
     tables = {"positions": positions, "family": family,
               "companies": companies, "contracts": contracts, "payments": payments,
               "subsidies": subsidies, "alerts": alerts, "related_alerts": related}
