@@ -59,6 +59,7 @@ from analytics.accounts import add_user, top_units  # noqa: E402
 from analytics.scope import Scope  # noqa: E402
 from analytics.sessions import open_session  # noqa: E402
 from graph.connection import Connection, connect  # noqa: E402
+from graph.local_server import LocalServer  # noqa: E402
 from graph.settings import get_settings  # noqa: E402
 from web.app import UVICORN_OPTIONS, create_app  # noqa: E402
 from web.context import session_cookie_name  # noqa: E402
@@ -280,6 +281,25 @@ class LoadSampler:
                 return
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes and their children, from /proc (0 if gone)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    seen, todo = set(), list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            todo += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children")
+                     .read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
@@ -356,12 +376,23 @@ def main() -> None:
                                                 arguments.think)
                                        for cookie in cookies))
 
+            app_pids = [process.pid] if process is not None else [os.getpid()]
+            neo4j_pid = LocalServer(settings).pid() if not settings.uses_remote_server \
+                else None
+            before = cpu_seconds(app_pids), cpu_seconds([neo4j_pid] if neo4j_pid else [])
             with LoadSampler() as load:
                 asyncio.run(everyone())
+            spent = (cpu_seconds(app_pids) - before[0],
+                     cpu_seconds([neo4j_pid] if neo4j_pid else []) - before[1])
             print(f"think time: {arguments.think:g} s mean per click; app: " +
                   (f"lianjian serve --workers {arguments.workers}" if arguments.workers
                    else arguments.url or "in this process"))
             passed = report(results, time.monotonic() - began, arguments.users, load.values)
+            done = sum(len(r["ms"]) for r in results.values())
+            if done and arguments.workers:
+                print(f"CPU per request: app {spent[0] / done * 1000:.1f} ms"
+                      + (f" + Neo4j {spent[1] / done * 1000:.1f} ms" if neo4j_pid else "")
+                      + f" (of {os.cpu_count()} cores)")
         finally:
             if server is not None:
                 server.should_exit = True
