@@ -32,6 +32,7 @@ from queue import Queue
 
 from graph.connection import Connection, batched
 from graph.errors import LianjianError
+from graph.migrate import defer_indexes, restore_deferred_indexes
 from graph.model import load_model
 from ingest import writes
 from ingest.report import REFERENCE, REJECTED, IssueReport
@@ -64,6 +65,9 @@ SET r.status = $status, r.finished_at = datetime(), r.duration_s = $duration_s,
 """
 
 STUB_LABELS = ("Unit", "Person", "Company", "Account")
+# Every label a load writes (Tender only as the end of FOR_TENDER): the labels whose indexes
+# a first load into an empty store builds after its writes (``graph.migrate.defer_indexes``).
+LOADED_LABELS = tuple(sorted({w.label for w in WRITERS.values() if w.label} | {"Tender"}))
 
 
 class LoadFailed(LianjianError):
@@ -89,6 +93,7 @@ class LoadResult:
     unreported_ties: int = 0  # ties this extract no longer reports (marked, not ended)
     stubs: int = 0  # nodes only referenced, never defined, left by this dataset's rows
     possible_duplicates: int = 0  # POSSIBLY_SAME_AS links written for keyless parties
+    deferred_indexes: list[str] = field(default_factory=list)  # built after the writes
     duration_s: float = 0.0
     report_path: Path | None = None
     previous_report: str | None = None  # the report of the last load, for skipped files
@@ -172,8 +177,10 @@ class Loader:
     def __init__(self, connection: Connection, dataset: str, path: str, extract_id: str,
                  batch_size: int = 2000, progress: bool = False, *, explicit: bool = True,
                  as_of: dt.date | None = None, priority: int | None = None,
-                 table_priority: dict[str, int] | None = None):
+                 table_priority: dict[str, int] | None = None, defer_indexes: bool = False):
         self.connection = connection
+        self.defer_indexes = defer_indexes  # asked; done only on a store without data
+        self.deferred: list[str] = []
         self.result = LoadResult(uuid.uuid4().hex[:12], dataset, extract_id)
         self.path = path
         self.batch_size = batch_size
@@ -197,6 +204,10 @@ class Loader:
 
     def start(self) -> None:
         self.check_dataset()
+        restore_deferred_indexes(self.connection)  # left dropped by a load that died
+        if self.defer_indexes:
+            self.deferred = defer_indexes(self.connection, LOADED_LABELS)
+            self.result.deferred_indexes = list(self.deferred)
         table_priority = json.dumps(self.table_priority) if self.table_priority else None
         self.connection.write(START_RUN, dataset=self.result.dataset, path=self.path,
                               run_id=self.result.run_id, extract_id=self.result.extract_id,
@@ -320,6 +331,9 @@ class Loader:
                 self.result.stubs += 1
 
     def finish(self, status: str, began: float, error: str | None = None) -> LoadResult:
+        if self.deferred:  # built now, inside the load's time; the queries below read them
+            restore_deferred_indexes(self.connection)
+            self.deferred = []
         self.connection.write(writes.DROP_SUPERSEDED_LEGAL_REPS)
         if status == "completed":
             self.report_stubs()
