@@ -160,6 +160,22 @@ def defer_indexes(connection: Connection, labels: tuple[str, ...] | list[str],
     return names
 
 
+def build_deferred_indexes(connection: Connection, labels: tuple[str, ...] | list[str],
+                           model: GraphModel | None = None) -> list[str]:
+    """Create the deferred indexes of ``labels`` now, without waiting for them.
+
+    A load calls it once a label's own table is written: the server populates them while
+    the next tables load. The mark stays until ``restore_deferred_indexes``.
+    """
+    rows = connection.read(READ_DEFERRED)
+    names = set(rows[0]["names"]) if rows else set()
+    statements = [s for s in deferrable_statements(labels, model) if s.name in names]
+    if statements:
+        with connection.work_session() as session:
+            session.execute_write(_run_all, [s.cypher for s in statements])
+    return [s.name for s in statements]
+
+
 def restore_deferred_indexes(connection: Connection, model: GraphModel | None = None,
                              await_s: int = 3600) -> list[str]:
     """Create the indexes a load deferred (its own, or one that died) and wait for them.

@@ -1,6 +1,11 @@
 """One load run: records into Neo4j, idempotent, incremental, resumable, with provenance.
 
-- Batched ``UNWIND … MERGE`` in managed transactions (``ingest.writes``).
+- Batched ``UNWIND … MERGE`` in managed transactions (``ingest.writes``), one batch at a
+  time (two sessions writing batches of a table at once cost the two-core server more CPU
+  in lock waits and deadlock retries than they saved: docs/performance.md).
+- A table whose label has no node yet (a first load) is written with ``CREATE`` without
+  first reading what is stored; should another load write the same keys meanwhile, the
+  uniqueness constraint refuses the batch and it is written again the ordinary way.
 - Idempotent and fast to re-run: each row's hash is stored; rows already stored with the
   same hash are skipped, so an unchanged re-load only reads.
 - Resumable: a load killed midway leaves whole batches behind; running it again writes the
@@ -30,15 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
+from neo4j.exceptions import ConstraintError
+
 from graph.connection import Connection, batched
 from graph.errors import LianjianError
-from graph.migrate import defer_indexes, restore_deferred_indexes
+from graph.migrate import build_deferred_indexes, defer_indexes, restore_deferred_indexes
 from graph.model import load_model
 from ingest import writes
 from ingest.report import REFERENCE, REJECTED, IssueReport
 from ingest.records import Issue, Record
 from ingest.sources import Policy, load_policy, merge_sources, subject_of
-from ingest.table_writers import COMPANY_HELD_ROLES, TABLE_ORDER, WRITERS, TableWriter, write_row
+from ingest.table_writers import (COMPANY_HELD_ROLES, REFERENCE_RELATIONSHIPS, TABLE_ORDER,
+                                  WRITERS, TableWriter, write_row)
 
 DATASET_PATH = "MATCH (d:Dataset {dataset_id: $dataset}) RETURN d.path AS path"
 
@@ -171,6 +179,13 @@ class _Deduplicator:
                      f"duplicate of row {first}: the first row is kept", REJECTED, record.table)
 
 
+@dataclass
+class _Fresh:
+    """Whether a table's rows are all new (its label had no node when it started)."""
+
+    value: bool
+
+
 class Loader:
     """One load of records into the graph (see the module docstring)."""
 
@@ -227,10 +242,25 @@ class Loader:
         provenance = {"src_dataset": self.result.dataset, "src_run": self.result.extract_id}
         seen_ties: set[int] = set()
         rows = self._accepted_rows(writer, records, count, provenance, seen_ties)
+        fresh = _Fresh(self._nothing_stored(writer))
         for chunk in prefetched(batched(rows, self.batch_size)):
-            self._write_changed(writer, chunk, count)
+            self._write_changed(writer, chunk, count, fresh)
         if mark_unreported and writer.tie:
             self._mark_unreported(writer, seen_ties)
+        if self.deferred and writer.label:  # populated while the next tables load
+            build_deferred_indexes(self.connection, (writer.label,))
+
+    def _nothing_stored(self, writer: TableWriter) -> bool:
+        """No node of the table's label yet, so every row is new (``CREATE``, no read).
+
+        Not for a table whose rows name nodes of its own label (a unit's parent: a stub
+        that a later row fills in), nor for ties (no constraint would catch a second one).
+        """
+        if not writer.label or not writer.create_query or writer.label in {
+                label for _, label in REFERENCE_RELATIONSHIPS.get(writer.table, {})}:
+            return False
+        label = load_model().check_label(writer.label)
+        return self.connection.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"] == 0
 
     def _accepted_rows(self, writer: TableWriter, records: Iterable[Record], count: TableCount,
                        provenance: dict, seen_ties: set[int]) -> Iterator[tuple[dict, Record]]:
@@ -247,9 +277,18 @@ class Loader:
             yield row, record
 
     def _write_changed(self, writer: TableWriter, chunk: list[tuple[dict, Record]],
-                       count: TableCount) -> None:
-        dataset = self.result.dataset
+                       count: TableCount, fresh: _Fresh | None = None) -> None:
+        if fresh and fresh.value:  # every row is new: nothing to read first
+            try:
+                return self._write_classified(writer, chunk, count, {})
+            except ConstraintError:  # another load wrote some of these keys meanwhile
+                fresh.value = False
         stored = self._stored_state(writer, [row["key"] for row, _ in chunk])
+        self._write_classified(writer, chunk, count, stored)
+
+    def _write_classified(self, writer: TableWriter, chunk: list[tuple[dict, Record]],
+                          count: TableCount, stored: dict[str, dict]) -> None:
+        dataset = self.result.dataset
         new, single, several, records = [], [], [], {}
         for row, record in chunk:
             state = stored.get(row["key"])
@@ -262,12 +301,12 @@ class Loader:
                 several.append(row)
                 records[row["key"]] = record
         changed = len(new) + len(single) + len(several)
-        count.unchanged += len(chunk) - changed
-        count.written += changed
         if writer.create_query:
-            self._write(writer.create_query, new)
+            self._write(writer.create_query, new)  # may be refused: nothing counted yet
         else:
             single = new + single
+        count.unchanged += len(chunk) - changed
+        count.written += changed
         if several:
             single += merge_sources(self.connection, writer, several, records, dataset,
                                     self.result.run_id, self.policy, self.result.report.issues)

@@ -32,11 +32,6 @@ from ingest.tables import load_tables_spec
 
 __all__ = ["load_dataset", "validate_dataset", "load_records", "LoadFailed", "LoadResult"]
 
-# Inputs from this size on are loaded into an empty store with their indexes built after the
-# writes (``graph.migrate.defer_indexes``); below it, dropping and creating them costs more
-# than it saves.
-DEFER_INDEXES_BYTES = 2_000_000
-
 LAST_COMPLETED_LOAD = """
 MATCH (r:LoadRun {dataset: $dataset, status: 'completed'})
 RETURN r.files AS files, r.counts AS counts, r.report AS report
@@ -47,6 +42,7 @@ ORDER BY r.finished_at DESC LIMIT 1
 def _validated(table: str, rows: Iterator, report: IssueReport, count: TableCount,
                on_row=None, today: dt.date | None = None) -> Iterator[Record]:
     spec = load_tables_spec()[table]
+    today = today or dt.date.today()  # once per table, not once per row
     for source_row in rows:
         count.read += 1
         if on_row:
@@ -62,10 +58,6 @@ def _validated(table: str, rows: Iterator, report: IssueReport, count: TableCoun
 
 def _dataset_files(sources: dict) -> list[Path]:
     return [source[0] if isinstance(source, tuple) else source for source in sources.values()]
-
-
-def _large(sources: dict) -> bool:
-    return sum(path.stat().st_size for path in _dataset_files(sources)) >= DEFER_INDEXES_BYTES
 
 
 def _file_digest(source) -> str:
@@ -137,7 +129,7 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
                  batch_size: int = 2000, progress=None, full: bool = False,
                  priority: int | None = None,
                  table_priority: dict[str, int] | None = None,
-                 defer_indexes: bool | None = None) -> LoadResult:
+                 defer_indexes: bool = False) -> LoadResult:
     """Load one dataset folder (see the module docstring); returns counts and the report.
 
     ``dataset`` names the source; without it the folder's name is used, and a folder of
@@ -147,7 +139,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     values against other datasets' (``ingest.sources``); they are remembered.
     ``progress`` is a callable ``(table, source) -> advance`` used for progress bars.
     ``defer_indexes``: on a store without data, build the indexes no write reads after the
-    writes (default: when the files hold at least ``DEFER_INDEXES_BYTES``).
+    writes (``graph.migrate.defer_indexes``; off by default: on the county it saved no time,
+    docs/performance.md).
     """
     dataset_dir = Path(dataset_dir)
     report = IssueReport()
@@ -164,7 +157,7 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
                     extract_digest(_dataset_files(sources)), batch_size,
                     explicit=dataset is not None, as_of=as_of, priority=priority,
                     table_priority=table_priority,
-                    defer_indexes=_large(sources) if defer_indexes is None else defer_indexes)
+                    defer_indexes=defer_indexes)
     loader.result.report = report
     previous_files, previous_counts, previous_report = (
         ({}, {}, None) if full else _previous_load(connection, name))
