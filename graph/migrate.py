@@ -5,8 +5,9 @@ nothing, and the ``SchemaVersion`` node is rewritten only when the model's diges
 
 A first load into an empty store may *defer* the indexes its writes never read (full-text
 and range indexes of the entity labels, never a uniqueness constraint, never ``rel_key``):
-they are dropped before it writes and created again when it ends, which costs the server
-less than keeping them up to date row by row (``defer_indexes``). The names are recorded on
+they are dropped before it writes and created again when it ends (``defer_indexes``; an
+option of the loader, off by default: on the county the population afterwards cost what the
+writes saved, docs/performance.md). The names are recorded on
 the ``SchemaVersion`` node first, so that a load killed in between leaves a mark: the next
 load or ``lianjian db migrate`` creates them again (``restore_deferred_indexes``).
 """
@@ -189,7 +190,7 @@ def restore_deferred_indexes(connection: Connection, model: GraphModel | None = 
         return []
     statements = [s for s in schema_statements(model or load_model()) if s.name in names]
     with connection.work_session() as session:
-        # One transaction: the server populates the indexes in one pass over the store.
+        # All in one schema transaction; the server populates them in the background.
         session.execute_write(_run_all, [s.cypher for s in statements])
     connection.write(CLEAR_DEFERRED)
     connection.run_autocommit(f"CALL db.awaitIndexes({int(await_s)})")

@@ -283,8 +283,11 @@ class Loader:
                 return self._write_classified(writer, chunk, count, {})
             except ConstraintError:  # another load wrote some of these keys meanwhile
                 fresh.value = False
-        stored = self._stored_state(writer, [row["key"] for row, _ in chunk])
-        self._write_classified(writer, chunk, count, stored)
+        keys = [row["key"] for row, _ in chunk]
+        try:
+            self._write_classified(writer, chunk, count, self._stored_state(writer, keys))
+        except ConstraintError:  # a key read as new was written by another load meanwhile
+            self._write_classified(writer, chunk, count, self._stored_state(writer, keys))
 
     def _write_classified(self, writer: TableWriter, chunk: list[tuple[dict, Record]],
                           count: TableCount, stored: dict[str, dict]) -> None:

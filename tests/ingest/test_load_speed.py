@@ -181,3 +181,27 @@ def test_a_table_written_by_another_load_meanwhile_is_compared_not_duplicated(db
     assert not fresh.value  # the constraint refused the CREATE: read and compared instead
     assert db.read("MATCH (p:Person) RETURN count(p) AS n")[0]["n"] == 30
     assert (count.written, count.unchanged) == (0, 10)  # the same rows: found unchanged
+
+
+def test_a_key_written_between_the_read_and_the_create_is_compared(db, tmp_path, monkeypatch):
+    folder = small_dataset(tmp_path / "ds", persons=30, transactions=20)
+    load_dataset(db, folder, report_dir=tmp_path)
+    loader = load_run.Loader(db, "ds", str(folder), "x1", batch_size=10)
+    loader.start()
+    real, reads = load_run.Loader._stored_state, []
+
+    def stale_first(self, writer, keys):  # the first read comes before the other load wrote
+        reads.append(keys)
+        return {} if len(reads) == 1 else real(self, writer, keys)
+
+    monkeypatch.setattr(load_run.Loader, "_stored_state", stale_first)
+    records = list(_validated("persons", read_rows("persons", folder / "persons.csv"),
+                              loader.result.report, load_run.TableCount()))
+    rows = [(load_run.write_row(load_run.WRITERS["persons"], record,
+                                {"src_dataset": "ds", "src_run": "x1"}), record)
+            for record in records[:10]]
+    count = load_run.TableCount()
+    loader._write_changed(load_run.WRITERS["persons"], rows, count)
+    assert len(reads) == 2
+    assert db.read("MATCH (p:Person) RETURN count(p) AS n")[0]["n"] == 30
+    assert (count.written, count.unchanged) == (0, 10)
