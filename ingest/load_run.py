@@ -1,6 +1,11 @@
 """One load run: records into Neo4j, idempotent, incremental, resumable, with provenance.
 
-- Batched ``UNWIND … MERGE`` in managed transactions (``ingest.writes``).
+- Batched ``UNWIND … MERGE`` in managed transactions (``ingest.writes``), one batch at a
+  time (two sessions writing batches of a table at once cost the two-core server more CPU
+  in lock waits and deadlock retries than they saved: docs/performance.md).
+- A table whose label has no node yet (a first load) is written with ``CREATE`` without
+  first reading what is stored; should another load write the same keys meanwhile, the
+  uniqueness constraint refuses the batch and it is written again the ordinary way.
 - Idempotent and fast to re-run: each row's hash is stored; rows already stored with the
   same hash are skipped, so an unchanged re-load only reads.
 - Resumable: a load killed midway leaves whole batches behind; running it again writes the
@@ -30,14 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
 
+from neo4j.exceptions import ConstraintError
+
 from graph.connection import Connection, batched
 from graph.errors import LianjianError
+from graph.migrate import build_deferred_indexes, defer_indexes, restore_deferred_indexes
 from graph.model import load_model
 from ingest import writes
 from ingest.report import REFERENCE, REJECTED, IssueReport
 from ingest.records import Issue, Record
 from ingest.sources import Policy, load_policy, merge_sources, subject_of
-from ingest.table_writers import COMPANY_HELD_ROLES, TABLE_ORDER, WRITERS, TableWriter, write_row
+from ingest.table_writers import (COMPANY_HELD_ROLES, REFERENCE_RELATIONSHIPS, TABLE_ORDER,
+                                  WRITERS, TableWriter, write_row)
 
 DATASET_PATH = "MATCH (d:Dataset {dataset_id: $dataset}) RETURN d.path AS path"
 
@@ -64,6 +73,9 @@ SET r.status = $status, r.finished_at = datetime(), r.duration_s = $duration_s,
 """
 
 STUB_LABELS = ("Unit", "Person", "Company", "Account")
+# Every label a load writes (Tender only as the end of FOR_TENDER): the labels whose indexes
+# a first load into an empty store builds after its writes (``graph.migrate.defer_indexes``).
+LOADED_LABELS = tuple(sorted({w.label for w in WRITERS.values() if w.label} | {"Tender"}))
 
 
 class LoadFailed(LianjianError):
@@ -89,6 +101,7 @@ class LoadResult:
     unreported_ties: int = 0  # ties this extract no longer reports (marked, not ended)
     stubs: int = 0  # nodes only referenced, never defined, left by this dataset's rows
     possible_duplicates: int = 0  # POSSIBLY_SAME_AS links written for keyless parties
+    deferred_indexes: list[str] = field(default_factory=list)  # built after the writes
     duration_s: float = 0.0
     report_path: Path | None = None
     previous_report: str | None = None  # the report of the last load, for skipped files
@@ -166,14 +179,23 @@ class _Deduplicator:
                      f"duplicate of row {first}: the first row is kept", REJECTED, record.table)
 
 
+@dataclass
+class _Fresh:
+    """Whether a table's rows are all new (its label had no node when it started)."""
+
+    value: bool
+
+
 class Loader:
     """One load of records into the graph (see the module docstring)."""
 
     def __init__(self, connection: Connection, dataset: str, path: str, extract_id: str,
                  batch_size: int = 2000, progress: bool = False, *, explicit: bool = True,
                  as_of: dt.date | None = None, priority: int | None = None,
-                 table_priority: dict[str, int] | None = None):
+                 table_priority: dict[str, int] | None = None, defer_indexes: bool = False):
         self.connection = connection
+        self.defer_indexes = defer_indexes  # asked; done only on a store without data
+        self.deferred: list[str] = []
         self.result = LoadResult(uuid.uuid4().hex[:12], dataset, extract_id)
         self.path = path
         self.batch_size = batch_size
@@ -197,6 +219,10 @@ class Loader:
 
     def start(self) -> None:
         self.check_dataset()
+        restore_deferred_indexes(self.connection)  # left dropped by a load that died
+        if self.defer_indexes:
+            self.deferred = defer_indexes(self.connection, LOADED_LABELS)
+            self.result.deferred_indexes = list(self.deferred)
         table_priority = json.dumps(self.table_priority) if self.table_priority else None
         self.connection.write(START_RUN, dataset=self.result.dataset, path=self.path,
                               run_id=self.result.run_id, extract_id=self.result.extract_id,
@@ -216,10 +242,25 @@ class Loader:
         provenance = {"src_dataset": self.result.dataset, "src_run": self.result.extract_id}
         seen_ties: set[int] = set()
         rows = self._accepted_rows(writer, records, count, provenance, seen_ties)
+        fresh = _Fresh(self._nothing_stored(writer))
         for chunk in prefetched(batched(rows, self.batch_size)):
-            self._write_changed(writer, chunk, count)
+            self._write_changed(writer, chunk, count, fresh)
         if mark_unreported and writer.tie:
             self._mark_unreported(writer, seen_ties)
+        if self.deferred and writer.label:  # populated while the next tables load
+            build_deferred_indexes(self.connection, (writer.label,))
+
+    def _nothing_stored(self, writer: TableWriter) -> bool:
+        """No node of the table's label yet, so every row is new (``CREATE``, no read).
+
+        Not for a table whose rows name nodes of its own label (a unit's parent: a stub
+        that a later row fills in), nor for ties (no constraint would catch a second one).
+        """
+        if not writer.label or not writer.create_query or writer.label in {
+                label for _, label in REFERENCE_RELATIONSHIPS.get(writer.table, {})}:
+            return False
+        label = load_model().check_label(writer.label)
+        return self.connection.read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"] == 0
 
     def _accepted_rows(self, writer: TableWriter, records: Iterable[Record], count: TableCount,
                        provenance: dict, seen_ties: set[int]) -> Iterator[tuple[dict, Record]]:
@@ -236,9 +277,21 @@ class Loader:
             yield row, record
 
     def _write_changed(self, writer: TableWriter, chunk: list[tuple[dict, Record]],
-                       count: TableCount) -> None:
+                       count: TableCount, fresh: _Fresh | None = None) -> None:
+        if fresh and fresh.value:  # every row is new: nothing to read first
+            try:
+                return self._write_classified(writer, chunk, count, {})
+            except ConstraintError:  # another load wrote some of these keys meanwhile
+                fresh.value = False
+        keys = [row["key"] for row, _ in chunk]
+        try:
+            self._write_classified(writer, chunk, count, self._stored_state(writer, keys))
+        except ConstraintError:  # a key read as new was written by another load meanwhile
+            self._write_classified(writer, chunk, count, self._stored_state(writer, keys))
+
+    def _write_classified(self, writer: TableWriter, chunk: list[tuple[dict, Record]],
+                          count: TableCount, stored: dict[str, dict]) -> None:
         dataset = self.result.dataset
-        stored = self._stored_state(writer, [row["key"] for row, _ in chunk])
         new, single, several, records = [], [], [], {}
         for row, record in chunk:
             state = stored.get(row["key"])
@@ -251,12 +304,12 @@ class Loader:
                 several.append(row)
                 records[row["key"]] = record
         changed = len(new) + len(single) + len(several)
-        count.unchanged += len(chunk) - changed
-        count.written += changed
         if writer.create_query:
-            self._write(writer.create_query, new)
+            self._write(writer.create_query, new)  # may be refused: nothing counted yet
         else:
             single = new + single
+        count.unchanged += len(chunk) - changed
+        count.written += changed
         if several:
             single += merge_sources(self.connection, writer, several, records, dataset,
                                     self.result.run_id, self.policy, self.result.report.issues)
@@ -320,6 +373,9 @@ class Loader:
                 self.result.stubs += 1
 
     def finish(self, status: str, began: float, error: str | None = None) -> LoadResult:
+        if self.deferred:  # built now, inside the load's time; the queries below read them
+            restore_deferred_indexes(self.connection)
+            self.deferred = []
         self.connection.write(writes.DROP_SUPERSEDED_LEGAL_REPS)
         if status == "completed":
             self.report_stubs()

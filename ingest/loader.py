@@ -42,6 +42,7 @@ ORDER BY r.finished_at DESC LIMIT 1
 def _validated(table: str, rows: Iterator, report: IssueReport, count: TableCount,
                on_row=None, today: dt.date | None = None) -> Iterator[Record]:
     spec = load_tables_spec()[table]
+    today = today or dt.date.today()  # once per table, not once per row
     for source_row in rows:
         count.read += 1
         if on_row:
@@ -127,7 +128,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
                  as_of: dt.date | None = None, report_dir: Path | None = None,
                  batch_size: int = 2000, progress=None, full: bool = False,
                  priority: int | None = None,
-                 table_priority: dict[str, int] | None = None) -> LoadResult:
+                 table_priority: dict[str, int] | None = None,
+                 defer_indexes: bool = False) -> LoadResult:
     """Load one dataset folder (see the module docstring); returns counts and the report.
 
     ``dataset`` names the source; without it the folder's name is used, and a folder of
@@ -136,6 +138,9 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     (default: the day of the load). ``priority`` and ``table_priority`` rank this dataset's
     values against other datasets' (``ingest.sources``); they are remembered.
     ``progress`` is a callable ``(table, source) -> advance`` used for progress bars.
+    ``defer_indexes``: on a store without data, build the indexes no write reads after the
+    writes (``graph.migrate.defer_indexes``; off by default: on the county it saved no time,
+    docs/performance.md).
     """
     dataset_dir = Path(dataset_dir)
     report = IssueReport()
@@ -151,7 +156,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     loader = Loader(connection, name, str(dataset_dir.resolve()),
                     extract_digest(_dataset_files(sources)), batch_size,
                     explicit=dataset is not None, as_of=as_of, priority=priority,
-                    table_priority=table_priority)
+                    table_priority=table_priority,
+                    defer_indexes=defer_indexes)
     loader.result.report = report
     previous_files, previous_counts, previous_report = (
         ({}, {}, None) if full else _previous_load(connection, name))

@@ -50,6 +50,8 @@ _PERIOD_PATTERNS = (
 )
 _TIME_SUFFIX = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _NUMBER = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# The same in ASCII digits only: a cell that is nothing else needs no normalising.
+_PLAIN_NUMBER = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 PLACEHOLDER_YEAR = 9000  # 9999-12-31 and the like stand for "no end" in HR systems
 
@@ -145,6 +147,8 @@ def parse_money(text: str) -> tuple[float, str]:
     >>> parse_money("USD 2,000"), parse_money("1.2亿")
     ((2000.0, 'USD'), (120000000.0, 'CNY'))
     """
+    if _PLAIN_NUMBER.fullmatch(text):  # most cells: what the steps below would give
+        return float(Decimal(text.replace(",", ""))), CNY
     compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
     currencies: set[str] = set()
     multiplier = 1

@@ -40,6 +40,24 @@ SET p += row.props
 REMOVE p.stub, p.stub_column
 """
 
+# A new person (the table's label had no such node): no lookup, nothing to remove.
+CREATE_PERSONS = """
+UNWIND $rows AS row
+CREATE (p:Person)
+SET p = row.props
+"""
+
+CREATE_COMPANIES = """
+UNWIND $rows AS row
+CREATE (c:Company)
+SET c = row.props
+WITH c, row
+FOREACH (_ IN CASE WHEN row.legal_rep IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {id_number: row.legal_rep})
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
+  CREATE (p)-[r:HOLDS_ROLE]->(c) SET r = row.rel_props)
+"""
+
 UPSERT_COMPANIES = """
 UNWIND $rows AS row
 MERGE (c:Company {credit_code: row.key})
@@ -150,6 +168,19 @@ MERGE (b)-[r1:FOR_TENDER]->(t) SET r1 += row.rel_props
 MERGE (b)-[r2:BIDDER]->(c) SET r2 += row.rel_props
 """
 
+CREATE_BIDS = """
+UNWIND $rows AS row
+CREATE (b:Bid)
+SET b = row.props, b.bid_id = row.key
+MERGE (t:Tender {tender_id: row.tender_id})
+ON CREATE SET t += row.rel_props
+MERGE (c:Company {credit_code: row.bidder_credit_code})
+ON CREATE SET c += row.rel_props, c.stub = true, c.stub_column = 'bidder_credit_code'
+SET c += row.bidder_props
+CREATE (b)-[r1:FOR_TENDER]->(t) SET r1 = row.rel_props
+CREATE (b)-[r2:BIDDER]->(c) SET r2 = row.rel_props
+"""
+
 UPSERT_ACCOUNTS = """
 UNWIND $rows AS row
 MERGE (a:Account {account_no: row.key})
@@ -171,6 +202,24 @@ FOREACH (_ IN CASE WHEN row.holder_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (h:Unit {unit_id: row.holder_unit_id})
   ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_unit_id'
   MERGE (a)-[r:HELD_BY]->(h) SET r += coalesce(row.ref_src.holder_unit_id, row.rel_props))
+"""
+
+CREATE_ACCOUNTS = """
+UNWIND $rows AS row
+CREATE (a:Account)
+SET a = row.props
+FOREACH (_ IN CASE WHEN row.holder_id_number IS NULL THEN [] ELSE [1] END |
+  MERGE (h:Person {id_number: row.holder_id_number})
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_id_number'
+  CREATE (a)-[r:HELD_BY]->(h) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.holder_credit_code IS NULL THEN [] ELSE [1] END |
+  MERGE (h:Company {credit_code: row.holder_credit_code})
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_credit_code'
+  CREATE (a)-[r:HELD_BY]->(h) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.holder_unit_id IS NULL THEN [] ELSE [1] END |
+  MERGE (h:Unit {unit_id: row.holder_unit_id})
+  ON CREATE SET h += row.rel_props, h.stub = true, h.stub_column = 'holder_unit_id'
+  CREATE (a)-[r:HELD_BY]->(h) SET r = row.rel_props)
 """
 
 UPSERT_TRANSACTIONS = """
@@ -236,6 +285,20 @@ FOREACH (_ IN CASE WHEN row.subject_unit_id IS NULL THEN [] ELSE [1] END |
   MERGE (c)-[r:ABOUT]->(u) SET r += coalesce(row.ref_src.subject_unit_id, row.rel_props))
 """
 
+CREATE_COMPLAINTS = """
+UNWIND $rows AS row
+CREATE (c:Complaint)
+SET c = row.props
+FOREACH (_ IN CASE WHEN row.subject_id_number IS NULL THEN [] ELSE [1] END |
+  MERGE (p:Person {id_number: row.subject_id_number})
+  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'subject_id_number'
+  CREATE (c)-[r:ABOUT]->(p) SET r = row.rel_props)
+FOREACH (_ IN CASE WHEN row.subject_unit_id IS NULL THEN [] ELSE [1] END |
+  MERGE (u:Unit {unit_id: row.subject_unit_id})
+  ON CREATE SET u += row.rel_props, u.stub = true, u.stub_column = 'subject_unit_id'
+  CREATE (c)-[r:ABOUT]->(u) SET r = row.rel_props)
+"""
+
 # What is stored for a batch's keys, one record per batch (a record per key costs more than
 # the MERGE itself): [key, hash, dataset, stub, several sources, this dataset's claim hash].
 # Absent keys are new rows (the cheaper CREATE queries below); a row is unchanged when the
@@ -258,7 +321,7 @@ RETURN collect([key, CASE WHEN r.unreported_since IS NULL THEN r.src_hash END, r
 """
 
 # Rows whose node does not exist yet: CREATE the node and its relationships outright
-# (nothing to match or replace), for the tables with most rows.
+# (nothing to match or replace); the uniqueness constraint refuses a key stored meanwhile.
 CREATE_TRANSACTIONS = """
 UNWIND $rows AS row
 CREATE (t:Transaction)
