@@ -127,7 +127,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
                  as_of: dt.date | None = None, report_dir: Path | None = None,
                  batch_size: int = 2000, progress=None, full: bool = False,
                  priority: int | None = None,
-                 table_priority: dict[str, int] | None = None) -> LoadResult:
+                 table_priority: dict[str, int] | None = None,
+                 loader_factory=Loader) -> LoadResult:
     """Load one dataset folder (see the module docstring); returns counts and the report.
 
     ``dataset`` names the source; without it the folder's name is used, and a folder of
@@ -136,6 +137,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     (default: the day of the load). ``priority`` and ``table_priority`` rank this dataset's
     values against other datasets' (``ingest.sources``); they are remembered.
     ``progress`` is a callable ``(table, source) -> advance`` used for progress bars.
+    ``loader_factory`` builds the ``Loader`` (``ingest.bulk_load`` gives one whose batches
+    go to the import tool instead of the server).
     """
     dataset_dir = Path(dataset_dir)
     report = IssueReport()
@@ -148,10 +151,10 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
             raise LoadFailed(f"--strict: {checked.rejected_rows} rows rejected, nothing written; "
                              f"see {path}")
     name = dataset or dataset_dir.resolve().name
-    loader = Loader(connection, name, str(dataset_dir.resolve()),
-                    extract_digest(_dataset_files(sources)), batch_size,
-                    explicit=dataset is not None, as_of=as_of, priority=priority,
-                    table_priority=table_priority)
+    loader = loader_factory(connection, name, str(dataset_dir.resolve()),
+                            extract_digest(_dataset_files(sources)), batch_size,
+                            explicit=dataset is not None, as_of=as_of, priority=priority,
+                            table_priority=table_priority)
     loader.result.report = report
     previous_files, previous_counts, previous_report = (
         ({}, {}, None) if full else _previous_load(connection, name))
