@@ -54,8 +54,9 @@ def _tail(text: str, home: Path) -> str:
     return f"{last[:240]} (see {home / 'import.log'})"
 
 
-def import_offline(server: LocalServer, arguments: list[str], settings: Settings) -> float:
-    """Stop the local server, import, start it again; returns the import's wall seconds.
+def import_offline(server: LocalServer, arguments: list[str], settings: Settings
+                   ) -> dict[str, float]:
+    """Stop the local server, import, start it again; returns each step's wall seconds.
 
     The server is started again whatever happens, so a failed import leaves the server up
     (with an empty database) and one line saying why.
@@ -70,15 +71,19 @@ def import_offline(server: LocalServer, arguments: list[str], settings: Settings
     command = import_command(server.home, arguments, settings.neo4j_database, java,
                              options=())
     env = {**os.environ, "NEO4J_HOME": str(server.root), "NEO4J_CONF": str(server.conf_dir)}
-    server.stop()
     began = time.perf_counter()
+    server.stop()
+    seconds = {"stop": time.perf_counter() - began}
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True,
                               cwd=server.root)
         (server.home / "import.log").write_text(done.stdout + done.stderr)
+        seconds["import"] = time.perf_counter() - began - seconds["stop"]
         if done.returncode != 0:
             raise AdminImportFailed("neo4j-admin database import failed: "
                                     + _tail(done.stdout + done.stderr, server.home))
-        return time.perf_counter() - began
     finally:
+        restarted = time.perf_counter()
         server.start()
+        seconds["start"] = time.perf_counter() - restarted
+    return seconds

@@ -24,9 +24,11 @@ so ``--bulk`` can be run again); the report is written either way.
 """
 from __future__ import annotations
 
+import resource
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph.admin_import import import_offline, import_tool_present
@@ -41,9 +43,21 @@ from ingest.load_run import Loader, LoadResult, write_report
 from ingest.loader import load_dataset
 from ingest.table_writers import TableWriter
 
-__all__ = ["BulkRefused", "BulkUnsupported", "bulk_load_dataset", "check_bulk_possible"]
+__all__ = ["BulkFigures", "BulkRefused", "BulkUnsupported", "bulk_load_dataset", "check_bulk_possible"]
 
 ANYTHING_STORED = "MATCH (n) WHERE NOT n:SchemaVersion RETURN labels(n)[0] AS label LIMIT 1"
+
+
+@dataclass
+class BulkFigures:
+    """What a bulk load measured of itself (``LoadResult.bulk``), printed by the CLI."""
+
+    seconds: dict[str, float] = field(default_factory=dict)  # wall seconds of each step
+    peak_rss_mb: int = 0  # the loading process's (the import tool is a process of its own)
+
+    def describe(self) -> str:
+        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in self.seconds.items())
+        return f"bulk load: {steps}; loader peak RSS {self.peak_rss_mb} MB"
 
 
 class BulkRefused(LianjianError):
@@ -72,7 +86,7 @@ class BulkLoader(Loader):
         self.database, self.connection = connection, _NoDatabase()
         self.graph = FirstLoadGraph()
         self.server, self.settings, self.work_dir = server, settings, work_dir
-        self.import_s = 0.0
+        self.figures = BulkFigures()
 
     def start(self) -> None:
         """Nothing is written yet: the Dataset and LoadRun nodes come after the import."""
@@ -99,7 +113,9 @@ class BulkLoader(Loader):
             self.connection = self.database
             self.result.duration_s = time.monotonic() - began
             return self.result  # nothing was written: the database is as it was
+        self.figures.seconds["rows"] = time.monotonic() - began
         try:
+            step = time.monotonic()
             try:
                 files = write_import_files(self.graph, self.work_dir / "import")
             except OSError as failure:
@@ -107,16 +123,24 @@ class BulkLoader(Loader):
                                       f"{self.work_dir} ({failure.strerror or failure})"
                                       ) from None
             self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
-            self.import_s = import_offline(self.server, files.arguments(), self.settings)
+            self.figures.seconds["files"] = time.monotonic() - step
+            self.figures.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+            self.figures.seconds.update(import_offline(self.server, files.arguments(), self.settings))
             self.connection = self.database
+            step = time.monotonic()
             migrate(self.connection)
+            self.figures.seconds["schema"] = time.monotonic() - step
         except BaseException:
             self.connection = self.database
             if self.result.report_path:
                 write_report(self.result, self.result.report_path.parent)
             raise
+        step = time.monotonic()
         super().start()
-        return super().finish(status, began, error)
+        result = super().finish(status, began, error)
+        self.figures.seconds["records"] = time.monotonic() - step
+        result.bulk = self.figures
+        return result
 
 
 def check_bulk_possible(connection: Connection, settings: Settings) -> LocalServer:
@@ -149,6 +173,10 @@ def bulk_load_dataset(connection: Connection, dataset_dir: str | Path, *,
     ``report_dir``, ``batch_size``, ``progress``, ``priority``, ``table_priority``) and
     returns the same ``LoadResult``. ``work_dir`` holds the import files while they are
     needed (default: a temporary folder beside the server's home, deleted afterwards).
+    The result's ``bulk`` (``BulkFigures``) gives the wall seconds of each step: ``rows``
+    (reading, validating, building the graph), ``files``, ``stop``, ``import``, ``start``,
+    ``schema`` (constraints, indexes ONLINE), ``records`` (Dataset, LoadRun, stubs), and
+    the loading process's peak RSS.
     """
     server = check_bulk_possible(connection, settings)
     own = work_dir is None

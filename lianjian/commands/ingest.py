@@ -67,6 +67,8 @@ def print_load_result(result) -> None:
                       f"{item.reason}")
     if result.report_path:
         console.print(f"load report: {result.report_path}")
+    if getattr(result, "bulk", None):  # lianjian load --bulk (ingest.bulk_load)
+        console.print(result.bulk.describe(), soft_wrap=True)
 
 
 def _folder(path: Path) -> Path:
