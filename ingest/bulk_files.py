@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +60,15 @@ def _scalar_type(value) -> str:
                           "has no import type; load without --bulk")
 
 
+# The common types by exact type (a dict look-up instead of a chain of isinstance).
+_TYPE_NAMES = {str: "string", bool: "boolean", int: "long", float: "double", dt.date: "date"}
+
+
 def value_type(value) -> str:
     """The import header type of a value: ``string``, ``long``, ``date[]``, …"""
+    name = _TYPE_NAMES.get(type(value))
+    if name is not None:
+        return name
     if isinstance(value, (list, tuple)):
         kinds = {_scalar_type(item) for item in value}
         if len(kinds) != 1:
@@ -77,14 +83,6 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _element(value) -> str:
-    text = _text(value)
-    if ARRAY_DELIMITER in text:
-        raise BulkUnsupported("bulk load: a value holds the control character U+001F; "
-                              "load without --bulk")
-    return text
-
-
 def _text(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -95,10 +93,24 @@ def _text(value) -> str:
     return str(value)
 
 
+def _element(value) -> str:
+    text = _text(value)
+    if ARRAY_DELIMITER in text:
+        raise BulkUnsupported("bulk load: a value holds the control character U+001F; "
+                              "load without --bulk")
+    return text
+
+
+_FORMATS = {str: _quoted, int: str, float: repr, bool: _text, dt.date: dt.date.isoformat}
+
+
 def format_value(value) -> str:
     """One CSV field: strings quoted, arrays joined by U+001F, None as an empty field."""
     if value is None:
         return ""
+    fast = _FORMATS.get(type(value))
+    if fast is not None:
+        return fast(value)
     if isinstance(value, str):
         return _quoted(value)
     if isinstance(value, (list, tuple)):
@@ -113,42 +125,44 @@ def _check_name(name: str) -> str:
     return name
 
 
-def _groups(items: Iterable[tuple[object, dict]]) -> dict[tuple, list[tuple[object, dict]]]:
-    """Entities grouped so that each group has one type per property (one file each).
-
-    Columns are the union of the group's property names; the group key lists, for each
-    property whose type varies in this set, the type it has (or None).
-    """
-    items = list(items)
+def _types(items: list[tuple[object, dict]]) -> dict[str, set[str]]:
     types: dict[str, set[str]] = defaultdict(set)
     for _, props in items:
         for name, value in props.items():
             types[name].add(value_type(value))
+    return types
+
+
+def _groups(items: list[tuple[object, dict]]) -> list[tuple[list[tuple[str, str]], list]]:
+    """Entities grouped so that each group has one type per property (one file each),
+    with each group's columns ``(name, type)``.
+
+    Usually one group; when a property's type varies, one group per combination of the
+    varying properties' types (or their absence).
+    """
+    types = _types(items)
     varying = sorted(name for name, kinds in types.items() if len(kinds) > 1)
+    if not varying:
+        return [(_columns(types), items)]
     groups: dict[tuple, list] = defaultdict(list)
     for item in items:
         props = item[1]
         groups[tuple(value_type(props[n]) if n in props else None for n in varying)].append(item)
-    return groups
+    return [(_columns(_types(group)), group) for group in groups.values()]
 
 
-def _columns(items: list[tuple[object, dict]]) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for _, props in items:
-        for name, value in props.items():
-            if name not in seen:
-                seen[name] = value_type(value)
-    return [(_check_name(name), kind) for name, kind in sorted(seen.items())]
+def _columns(types: dict[str, set[str]]) -> list[tuple[str, str]]:
+    return [(_check_name(name), next(iter(kinds))) for name, kinds in sorted(types.items())]
 
 
-def _write(path: Path, id_header: list[str], items: list[tuple[tuple, dict]],
-           files: ImportFiles) -> None:
-    columns = _columns(items)
+def _write(path: Path, id_header: list[str], columns: list[tuple[str, str]],
+           items: list[tuple[tuple, dict]], files: ImportFiles) -> None:
+    names = [name for name, _ in columns]
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(",".join(id_header + [f"{name}:{kind}" for name, kind in columns]) + "\n")
         for ids, props in items:
             fields = [_quoted(str(i)) for i in ids]
-            fields += [format_value(props.get(name)) for name, _ in columns]
+            fields += [format_value(props.get(name)) for name in names]
             line = ",".join(fields)
             if "\n" in line or "\r" in line:
                 files.multiline = True
@@ -161,9 +175,9 @@ def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
     files = ImportFiles()
     for label, by_key in sorted(graph.nodes.items()):
         items = [((key,), props) for key, props in by_key.items()]
-        for index, group in enumerate(_groups(items).values()):
+        for index, (columns, group) in enumerate(_groups(items)):
             path = folder / f"nodes-{label}-{index}.csv"
-            _write(path, [f":ID({label})"], group, files)
+            _write(path, [f":ID({label})"], columns, group, files)
             files.nodes.append((label, path))
             files.node_count += len(group)
     for rel_type, by_identity in sorted(graph.rels.items()):
@@ -171,10 +185,10 @@ def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
         for (start_label, start, end_label, end, _), props in by_identity.items():
             by_ends[(start_label, end_label)].append(((start, end), props))
         for (start_label, end_label), items in sorted(by_ends.items()):
-            for index, group in enumerate(_groups(items).values()):
+            for index, (columns, group) in enumerate(_groups(items)):
                 path = folder / f"rels-{rel_type}-{start_label}-{end_label}-{index}.csv"
-                _write(path, [f":START_ID({start_label})", f":END_ID({end_label})"], group,
-                       files)
+                _write(path, [f":START_ID({start_label})", f":END_ID({end_label})"], columns,
+                       group, files)
                 files.relationships.append((rel_type, path))
                 files.relationship_count += len(group)
     return files

@@ -27,6 +27,7 @@ from __future__ import annotations
 import resource
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,28 @@ class BulkLoader(Loader):
     def _mark_unreported(self, writer: TableWriter, seen: set[int]) -> None:
         """An empty database holds no tie of this dataset that this extract does not."""
 
+    def _import(self) -> None:
+        """Files, import, schema. The files are written while the server stops: both take
+        seconds and neither needs the other (nothing reads the database meanwhile)."""
+        seconds, step = self.figures.seconds, time.monotonic()
+        stopping = threading.Thread(target=self.server.stop, name="lianjian-stop-server")
+        stopping.start()
+        try:
+            files = write_import_files(self.graph, self.work_dir / "import")
+        except OSError as failure:
+            raise BulkUnsupported(f"bulk load: cannot write the import files in "
+                                  f"{self.work_dir} ({failure.strerror or failure})") from None
+        finally:
+            stopping.join()
+        self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
+        seconds["files+stop"] = time.monotonic() - step
+        self.figures.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        seconds.update(import_offline(self.server, files.arguments(), self.settings))
+        seconds.pop("stop", None)  # done above
+        self.connection, step = self.database, time.monotonic()
+        migrate(self.connection)
+        seconds["schema"] = time.monotonic() - step
+
     def finish(self, status: str, began: float, error: str | None = None) -> LoadResult:
         if status != "completed":
             self.connection = self.database
@@ -115,23 +138,11 @@ class BulkLoader(Loader):
             return self.result  # nothing was written: the database is as it was
         self.figures.seconds["rows"] = time.monotonic() - began
         try:
-            step = time.monotonic()
-            try:
-                files = write_import_files(self.graph, self.work_dir / "import")
-            except OSError as failure:
-                raise BulkUnsupported(f"bulk load: cannot write the import files in "
-                                      f"{self.work_dir} ({failure.strerror or failure})"
-                                      ) from None
-            self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
-            self.figures.seconds["files"] = time.monotonic() - step
-            self.figures.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-            self.figures.seconds.update(import_offline(self.server, files.arguments(), self.settings))
-            self.connection = self.database
-            step = time.monotonic()
-            migrate(self.connection)
-            self.figures.seconds["schema"] = time.monotonic() - step
+            self._import()
         except BaseException:
             self.connection = self.database
+            if self.server.pid() is None:  # files failed after the server stopped
+                self.server.start()
             if self.result.report_path:
                 write_report(self.result, self.result.report_path.parent)
             raise
@@ -174,7 +185,8 @@ def bulk_load_dataset(connection: Connection, dataset_dir: str | Path, *,
     returns the same ``LoadResult``. ``work_dir`` holds the import files while they are
     needed (default: a temporary folder beside the server's home, deleted afterwards).
     The result's ``bulk`` (``BulkFigures``) gives the wall seconds of each step: ``rows``
-    (reading, validating, building the graph), ``files``, ``stop``, ``import``, ``start``,
+    (reading, validating, building the graph), ``files+stop`` (the import files, written
+    while the server stops), ``import``, ``start``,
     ``schema`` (constraints, indexes ONLINE), ``records`` (Dataset, LoadRun, stubs), and
     the loading process's peak RSS.
     """
