@@ -225,3 +225,26 @@ def test_bulk_refuses_a_server_that_is_not_local(bulk, bulk_settings, tmp_path):
     with pytest.raises(BulkRefused, match="lianjian db start"):
         bulk_load_dataset(bulk, data, settings=stopped, report_dir=tmp_path)
     assert bulk.read("MATCH (n) RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_import_files_keep_types_empty_strings_and_split_varying_types(tmp_path):
+    import datetime as dt
+
+    from ingest.bulk_files import write_import_files
+    from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
+
+    graph = FirstLoadGraph()
+    graph.nodes["Person"].update({
+        "a": {"id_number": "a", "x": 1, "name": '某"人", 甲', "born": dt.date(1980, 1, 2)},
+        "b": {"id_number": "b", "x": "1", "name": "", "stub": True, "duties": ["a", "b"]}})
+    files = write_import_files(graph, tmp_path)
+    texts = sorted(path.read_text(encoding="utf-8") for _, path in files.nodes)
+    assert texts == [
+        ':ID(Person),born:date,id_number:string,name:string,x:long\n'
+        '"a",1980-01-02,"a","某""人"", 甲",1\n',
+        ':ID(Person),duties:string[],id_number:string,name:string,stub:boolean,x:string\n'
+        '"b","a\x1fb","b","",true,"1"\n']
+    assert not files.multiline and "--ignore-empty-strings=false" in files.arguments()
+    graph.nodes["Person"]["c"] = {"id_number": "c", "duties": ["a\x1fb"]}
+    with pytest.raises(BulkUnsupported, match="U\\+001F"):
+        write_import_files(graph, tmp_path / "again")
