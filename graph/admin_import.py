@@ -8,6 +8,7 @@ schema is not the tool's business: ``graph.migrate`` creates it on the started s
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -46,12 +47,23 @@ def import_command(home: Path, arguments: list[str], database: str = "neo4j",
             *options, f"--report-file={home / 'import.report'}", *arguments]
 
 
-def _tail(text: str, home: Path) -> str:
+def _cause(text: str, home: Path) -> str:
+    """The tool's own words for why it failed (``--verbose`` prints them): the bad field's
+    file, line, column and error when it names one, else the root exception, else the
+    last line that says error."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    interesting = [line for line in lines if "rror" in line or "xception" in line
-                   or "nvalid" in line or "ailed" in line]
-    last = (interesting or lines or ["no output"])[-1]
-    return f"{last[:240]} (see {home / 'import.log'})"
+    found = {}
+    for line in lines:
+        for name in ("data source:", "in field:", "original error:"):
+            if line.startswith(name) and name not in found:
+                found[name] = line
+    if "original error:" in found:
+        cause = "; ".join(found.values())
+    else:
+        roots = [line.split(": ", 1)[-1] for line in lines if line.startswith("Caused by:")]
+        errors = [line for line in lines if "rror" in line or "ailed" in line]
+        cause = (roots[-1:] or errors[-1:] or ["no output"])[0]
+    return f"{cause[:300]} (see {home / 'import.log'})"
 
 
 def import_offline(server: LocalServer, arguments: list[str], settings: Settings
@@ -59,7 +71,7 @@ def import_offline(server: LocalServer, arguments: list[str], settings: Settings
     """Stop the local server, import, start it again; returns each step's wall seconds.
 
     The server is started again whatever happens, so a failed import leaves the server up
-    (with an empty database) and one line saying why.
+    with an empty database (without schema) and one line saying why.
     """
     import time
 
@@ -69,7 +81,7 @@ def import_offline(server: LocalServer, arguments: list[str], settings: Settings
                                 "server (`lianjian db start` installs it) or load without --bulk")
     java = find_java(settings.java_home)
     command = import_command(server.home, arguments, settings.neo4j_database, java,
-                             options=())
+                             options=("--verbose",))  # the cause of a failure, in import.log
     env = {**os.environ, "NEO4J_HOME": str(server.root), "NEO4J_CONF": str(server.conf_dir)}
     began = time.perf_counter()
     server.stop()
@@ -80,10 +92,19 @@ def import_offline(server: LocalServer, arguments: list[str], settings: Settings
         (server.home / "import.log").write_text(done.stdout + done.stderr)
         seconds["import"] = time.perf_counter() - began - seconds["stop"]
         if done.returncode != 0:
-            raise AdminImportFailed("neo4j-admin database import failed: "
-                                    + _tail(done.stdout + done.stderr, server.home))
+            # The tool leaves a half-written store that the server cannot open; the caller
+            # imports only into an empty database, so the store goes and a new one is made.
+            _remove_store(server, settings.neo4j_database)
+            raise AdminImportFailed("neo4j-admin database import failed, the database is "
+                                    "empty again: " + _cause(done.stdout + done.stderr,
+                                                             server.home))
     finally:
         restarted = time.perf_counter()
         server.start()
         seconds["start"] = time.perf_counter() - restarted
     return seconds
+
+
+def _remove_store(server: LocalServer, database: str) -> None:
+    for folder in (server.data / "databases" / database, server.data / "transactions" / database):
+        shutil.rmtree(folder, ignore_errors=True)

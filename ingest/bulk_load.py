@@ -143,6 +143,7 @@ class BulkLoader(Loader):
             self.connection = self.database
             if self.server.pid() is None:  # files failed after the server stopped
                 self.server.start()
+            migrate(self.connection)  # a failed import leaves a new store, without schema
             if self.result.report_path:
                 write_report(self.result, self.result.report_path.parent)
             raise

@@ -248,3 +248,21 @@ def test_import_files_keep_types_empty_strings_and_split_varying_types(tmp_path)
     graph.nodes["Person"]["c"] = {"id_number": "c", "duties": ["a\x1fb"]}
     with pytest.raises(BulkUnsupported, match="U\\+001F"):
         write_import_files(graph, tmp_path / "again")
+
+
+def test_a_failed_import_leaves_the_server_up_and_the_database_empty(bulk, bulk_settings,
+                                                                      tmp_path):
+    from graph.admin_import import AdminImportFailed, import_offline
+    from graph.migrate import migrate
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(':ID(Person),x:long\n"a",abc\n', encoding="utf-8")
+    server = LocalServer(bulk_settings)
+    with pytest.raises(AdminImportFailed) as failure:
+        import_offline(server, [f"--nodes=Person={bad}", "--bad-tolerance=0"], bulk_settings)
+    message = str(failure.value)
+    assert "\n" not in message and "the database is empty again" in message
+    assert 'Not an integer: "abc"' in message and str(bad) in message
+    assert server.pid() is not None
+    migrate(bulk)
+    assert bulk.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS n") == [{"n": 0}]
