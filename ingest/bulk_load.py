@@ -131,6 +131,17 @@ class BulkLoader(Loader):
         migrate(self.connection)
         seconds["schema"] = time.monotonic() - step
 
+    def _recover(self) -> None:
+        """After a failure past the rows: the server up again, with the schema (a failed
+        import leaves a new, empty store). The first failure is the one reported; if the
+        server will not come back, ``lianjian db start`` will say why."""
+        try:
+            if self.server.pid() is None:  # the files failed after the server stopped
+                self.server.start()
+            migrate(self.connection)
+        except LianjianError:
+            pass
+
     def finish(self, status: str, began: float, error: str | None = None) -> LoadResult:
         if status != "completed":
             self.connection = self.database
@@ -141,9 +152,7 @@ class BulkLoader(Loader):
             self._import()
         except BaseException:
             self.connection = self.database
-            if self.server.pid() is None:  # files failed after the server stopped
-                self.server.start()
-            migrate(self.connection)  # a failed import leaves a new store, without schema
+            self._recover()
             if self.result.report_path:
                 write_report(self.result, self.result.report_path.parent)
             raise
