@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from benchmarks.load_csv_peer import NODE_PASSES, REL_PASSES
-from graph.neo4j_install import find_java, server_lib
+from graph.admin_import import import_command  # noqa: F401  (the one way to call the tool)
 
 
 def _column(expr: str) -> str:
@@ -83,12 +83,3 @@ def stage_import_files(staged: dict[str, Path], out: Path) -> list[str]:
                                  *(row.get(prop) or "" for prop in p.props)])
         arguments.append(f"--relationships={p.rel_type}={path}")
     return arguments
-
-
-def import_command(home: Path, arguments: list[str], database: str = "neo4j") -> list[str]:
-    """``neo4j-admin database import full`` from the jars the project installs."""
-    java = find_java()
-    return [str(java), "-cp", f"{server_lib(home)}/*", "org.neo4j.cli.AdminTool",
-            "database", "import", "full", database, "--overwrite-destination=true",
-            "--id-type=string", "--ignore-empty-strings=true",
-            f"--report-file={home / 'import.report'}", *arguments]

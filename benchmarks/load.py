@@ -11,7 +11,12 @@ same schema from ``graph.migrate`` before the load) and is measured alone:
 - ``load-csv``: the best hand-written LOAD CSV (``benchmarks/load_csv_peer.py``: node
   passes, then relationship passes, no Eager, 10,000 rows per transaction);
 - ``admin-import``: ``neo4j-admin database import full`` of the same rows (the offline
-  physical limit), then the server's start and the schema's index population.
+  physical limit), then the server's start and the schema's index population;
+- ``bulk``: ``lianjian load --bulk`` in a child process on an empty store (validation,
+  rows, import files, the server stopped, the import, the server started, the schema and
+  its indexes, the load run's record), then an unchanged re-load on the same store. Its
+  client CPU includes the import tool's (a child of the load), its client peak RSS is the
+  larger of the loader's and the tool's, its server figures are the restarted server's.
 
 For each: wall seconds, rows/s, client CPU s, server CPU s (from /proc, the server's
 ``utime + stime`` over the run), peak RSS of client and server, the machine's 1-minute load
@@ -110,11 +115,15 @@ def server_peak_rss_mb(pid: int) -> int:
     return 0
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, int]:
+def measure(command: list[str], env: dict[str, str] | None = None,
+            stderr: list[str] | None = None) -> tuple[float, float, int]:
+    """Wall s, CPU s and peak RSS MB of a command; its stderr lines into ``stderr``."""
     done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=ROOT,
                           capture_output=True, text=True, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{command[:6]} failed: {done.stderr[-2000:]}")
+    if stderr is not None:
+        stderr.extend(done.stderr.splitlines())
     out = done.stdout
     wall, cpu, rss_kb = out.split()
     return float(wall), float(cpu), int(rss_kb) // 1024
@@ -216,7 +225,38 @@ def run_admin_import(data: Path, rows: int, work: Path, heap: str, pagecache: st
         shutil.rmtree(work / "admin-staging", ignore_errors=True)
 
 
-METHODS = {"loader": run_loader, "load-csv": run_peer, "admin-import": run_admin_import}
+def run_bulk(data: Path, rows: int, work: Path, heap: str, pagecache: str) -> list[dict]:
+    server = fresh_home(work, "run-bulk", heap, pagecache)
+    server.start()
+    try:
+        # The local server by its home and port (NEO4J_URI would make --bulk refuse).
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")} | {
+            "LIANJIAN_HOME": str(server.home), "LIANJIAN_BOLT_PORT": str(server.settings.bolt_port),
+            "LIANJIAN_HEAP": heap, "LIANJIAN_PAGECACHE": pagecache}
+        load = [sys.executable, "-m", "lianjian.cli", "load", str(data), "--quiet",
+                "--report-dir", str(work / "reports")]
+        printed: list[str] = []
+        with LoadSampler() as sampler:
+            wall, cpu, rss = measure([*load, "--bulk"], env, printed)
+        steps = next((line for line in printed if line.startswith("bulk load:")), "")
+        results = []
+        with connect(server.settings) as connection:
+            # The server was restarted by the load: all its CPU is the load's.
+            results.append(_result("bulk", rows, wall, cpu, rss, server, 0.0, sampler,
+                                   graph=graph_size(connection), steps=steps))
+            before = server_cpu_s(server.pid())
+            with LoadSampler() as sampler:
+                wall, cpu, rss = measure(load, client_env(server))
+            results.append(_result("bulk re-load", rows, wall, cpu, rss, server, before,
+                                   sampler, graph=graph_size(connection)))
+        return results
+    finally:
+        server.stop()
+        shutil.rmtree(server.home, ignore_errors=True)
+
+
+METHODS = {"loader": run_loader, "load-csv": run_peer, "admin-import": run_admin_import,
+           "bulk": run_bulk}
 
 
 def dataset_rows(dataset: Path) -> int:
@@ -235,6 +275,8 @@ def print_table(results: list[dict]) -> None:
               f"{r['client_cpu_s']:>14.1f}{r['server_cpu_s']:>14.1f}{r['client_rss_mb']:>15}"
               f"{r['server_rss_mb']:>15}{r['load_mean']:>6.1f}/{r['load_max']:<5.1f}"
               f"{r['graph'][0]:>9}{r['graph'][1]:>9}")
+        if r.get("steps"):
+            print(f"  {r['steps']}")
         if "schema_s" in r:
             print(f"{'  + start, schema':<16}{'':>8}{r['schema_s']:>9.1f}"
                   f"{r['with_schema_rows_s']:>9.0f}  (rows/s of import + start + index "
@@ -247,6 +289,12 @@ def print_table(results: list[dict]) -> None:
     if "loader" in by and "admin-import" in by:
         print(f"loader ÷ admin import with schema (rows/s): "
               f"{by['loader']['rows_s'] / by['admin-import']['with_schema_rows_s']:.2f}")
+    if "bulk" in by and "admin-import" in by:
+        admin = by["admin-import"]["wall_s"] + by["admin-import"]["schema_s"]
+        print(f"bulk wall ÷ admin import with schema wall: {by['bulk']['wall_s'] / admin:.2f} "
+              f"(target ≤ 2; import only: {by['bulk']['wall_s'] / by['admin-import']['wall_s']:.2f})")
+    if "bulk" in by and "loader" in by:
+        print(f"bulk ÷ loader (rows/s): {by['bulk']['rows_s'] / by['loader']['rows_s']:.2f}")
     if "loader re-load" in by:
         speedup = by["loader"]["wall_s"] / by["loader re-load"]["wall_s"]
         print(f"unchanged re-load speed-up: {speedup:.1f}×")

@@ -129,7 +129,7 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
                  batch_size: int = 2000, progress=None, full: bool = False,
                  priority: int | None = None,
                  table_priority: dict[str, int] | None = None,
-                 defer_indexes: bool = False) -> LoadResult:
+                 defer_indexes: bool = False, loader_factory=Loader) -> LoadResult:
     """Load one dataset folder (see the module docstring); returns counts and the report.
 
     ``dataset`` names the source; without it the folder's name is used, and a folder of
@@ -141,6 +141,8 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
     ``defer_indexes``: on a store without data, build the indexes no write reads after the
     writes (``graph.migrate.defer_indexes``; off by default: on the county it saved no time,
     docs/performance.md).
+    ``loader_factory`` builds the ``Loader`` (``ingest.bulk_load`` gives one whose batches
+    go to the import tool instead of the server).
     """
     dataset_dir = Path(dataset_dir)
     report = IssueReport()
@@ -153,11 +155,11 @@ def load_dataset(connection: Connection, dataset_dir: str | Path, *, profile=Non
             raise LoadFailed(f"--strict: {checked.rejected_rows} rows rejected, nothing written; "
                              f"see {path}")
     name = dataset or dataset_dir.resolve().name
-    loader = Loader(connection, name, str(dataset_dir.resolve()),
-                    extract_digest(_dataset_files(sources)), batch_size,
-                    explicit=dataset is not None, as_of=as_of, priority=priority,
-                    table_priority=table_priority,
-                    defer_indexes=defer_indexes)
+    loader = loader_factory(connection, name, str(dataset_dir.resolve()),
+                            extract_digest(_dataset_files(sources)), batch_size,
+                            explicit=dataset is not None, as_of=as_of, priority=priority,
+                            table_priority=table_priority,
+                            defer_indexes=defer_indexes)
     loader.result.report = report
     previous_files, previous_counts, previous_report = (
         ({}, {}, None) if full else _previous_load(connection, name))

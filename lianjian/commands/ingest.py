@@ -67,6 +67,8 @@ def print_load_result(result) -> None:
                       f"{item.reason}")
     if result.report_path:
         console.print(f"load report: {result.report_path}")
+    if getattr(result, "bulk", None):  # lianjian load --bulk (ingest.bulk_load)
+        console.print(result.bulk.describe(), soft_wrap=True)
 
 
 def _folder(path: Path) -> Path:
@@ -122,6 +124,10 @@ def load(
                                              "TABLE=NUMBER (repeatable; remembered)"),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars"),
     full: bool = typer.Option(False, "--full", help="Re-read files identical to the last load's"),
+    bulk: bool = typer.Option(False, "--bulk", help="First load of an empty local database "
+                              "through neo4j-admin database import (the server restarts; "
+                              "same graph as without it; refused if the database holds "
+                              "data or NEO4J_URI is set)"),
 ) -> None:
     """Load a dataset folder into Neo4j: validate, resolve, write with provenance."""
     from ingest.loader import load_dataset
@@ -131,11 +137,18 @@ def load(
     mapping = load_profile(profile) if profile else None
     extract_date = _date_option(as_of, "--as-of")
     priorities = _table_priorities(table_priority)
+    options = dict(profile=mapping, strict=strict, dataset=dataset, as_of=extract_date,
+                   report_dir=report_dir, full=full, priority=priority,
+                   table_priority=priorities)
     with connect() as connection, table_progress(not quiet) as progress:
-        result = load_dataset(connection, dataset_dir, profile=mapping, strict=strict,
-                              dataset=dataset, as_of=extract_date, report_dir=report_dir,
-                              progress=progress, full=full, priority=priority,
-                              table_priority=priorities)
+        if bulk:
+            from graph.settings import get_settings
+            from ingest.bulk_load import bulk_load_dataset
+
+            result = bulk_load_dataset(connection, dataset_dir, settings=get_settings(),
+                                       progress=progress, **options)
+        else:
+            result = load_dataset(connection, dataset_dir, progress=progress, **options)
     print_load_result(result)
 
 
