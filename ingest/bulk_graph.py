@@ -84,6 +84,11 @@ class FirstLoadGraph:
             writes.UPSERT_SUBSIDIES: self._upsert_subsidies,
             writes.CREATE_SUBSIDIES: self._create_subsidies,
             writes.UPSERT_COMPLAINTS: self._complaints,
+            # The loader's CREATE of rows whose key nothing holds yet: for such a key the
+            # upsert builds the same node and ties (tests/ingest/test_bulk_load.py).
+            writes.CREATE_PERSONS: self._persons, writes.CREATE_COMPANIES: self._companies,
+            writes.CREATE_BIDS: self._bids, writes.CREATE_ACCOUNTS: self._accounts,
+            writes.CREATE_COMPLAINTS: self._complaints,
         }
 
     # -- what the loader asks --------------------------------------------------------------
@@ -136,12 +141,13 @@ class FirstLoadGraph:
             self.nodes[label][row["key"]] = {k: v for k, v in row["props"].items()
                                              if v is not None}
 
-    def _reference(self, label: str, key: str, row: dict, column: str | None) -> None:
-        """``MERGE (n {key}) ON CREATE SET n += row.rel_props[, n.stub = true, …]``."""
+    def _reference(self, label: str, key: str, row: dict, column: str | None,
+                   given: str = "rel_props") -> None:
+        """``MERGE (n {key}) ON CREATE SET n += row.<given>[, n.stub = true, …]``."""
         if key in self.nodes[label]:
             return
         props = self._new(label, key)
-        _set_plus(props, row["rel_props"])
+        _set_plus(props, row[given])
         if column is not None:
             props["stub"], props["stub_column"] = True, column
 
@@ -245,7 +251,8 @@ class FirstLoadGraph:
         for row in rows:
             if row.get("legal_rep") is None:
                 continue
-            self._reference("Person", row["legal_rep"], row, "legal_rep_id_number")
+            self._reference("Person", row["legal_rep"], row, "legal_rep_id_number",
+                            given="stub_props")
             self._merge_rel("HOLDS_ROLE", ("Person", row["legal_rep"]),
                             ("Company", row["key"]), row["rel_key"], row["rel_props"])
 

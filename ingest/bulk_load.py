@@ -106,6 +106,10 @@ class BulkLoader(Loader):
         if rows:
             self.graph.apply(query, rows)
 
+    def _nothing_stored(self, writer: TableWriter) -> bool:
+        """The in-memory graph answers for every key (``_stored_state``): no database."""
+        return False
+
     def _mark_unreported(self, writer: TableWriter, seen: set[int]) -> None:
         """An empty database holds no tie of this dataset that this extract does not."""
 

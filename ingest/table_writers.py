@@ -216,5 +216,6 @@ def _add_registered_legal_rep(row: dict, values: dict, source: dict) -> None:
     row["legal_rep"] = legal_rep
     row["rel_key"] = _join("registered_legal_rep", values["credit_code"], legal_rep) \
         if legal_rep else None
+    row["stub_props"] = source     # a person known only from here: provenance, no role
     row["rel_props"] = {**source, "role": "legal_rep", "derived": True,
                         "start_date": values.get("established_date"), "rel_key": row["rel_key"]}

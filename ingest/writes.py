@@ -54,7 +54,7 @@ SET c = row.props
 WITH c, row
 FOREACH (_ IN CASE WHEN row.legal_rep IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.legal_rep})
-  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
+  ON CREATE SET p += row.stub_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
   CREATE (p)-[r:HOLDS_ROLE]->(c) SET r = row.rel_props)
 """
 
@@ -70,7 +70,7 @@ DELETE old
 WITH c, row
 FOREACH (_ IN CASE WHEN row.legal_rep IS NULL THEN [] ELSE [1] END |
   MERGE (p:Person {id_number: row.legal_rep})
-  ON CREATE SET p += row.rel_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
+  ON CREATE SET p += row.stub_props, p.stub = true, p.stub_column = 'legal_rep_id_number'
   MERGE (p)-[r:HOLDS_ROLE {rel_key: row.rel_key}]->(c)
   SET r += row.rel_props)
 """

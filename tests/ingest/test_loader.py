@@ -90,6 +90,25 @@ def test_registered_legal_rep_is_a_role_from_establishment(db, tmp_path):
     assert role[0]["start"].to_native() == dt.date(2019, 5, 1)
 
 
+def test_a_legal_rep_known_only_from_companies_is_a_stub_without_the_roles_facts(db, tmp_path):
+    """The role's start date and kind belong to the tie: the person, known only as the
+    company's legal representative, gets its key, stub flag and provenance, nothing else."""
+    folder = tmp_path / "ds"
+    write_table(folder, "units", ["unit_id", "name", "parent_unit_id", "level", "kind"],
+                [["U0", "某县人民政府", "", "county", "government"]])
+    write_table(folder, "companies", ["credit_code", "name", "legal_rep_id_number",
+                                      "established_date"],
+                [[credit_code(7), "某县远见咨询有限公司", id_number(9), "2019-05-01"]])
+    load_dataset(db, folder)
+    [person] = db.read("MATCH (p:Person)-[r:HOLDS_ROLE]->(:Company) "
+                       "RETURN properties(p) AS p, properties(r) AS r")
+    assert person["r"]["role"] == "legal_rep" and person["r"]["derived"] is True
+    assert person["p"]["stub"] is True
+    assert person["p"]["stub_column"] == "legal_rep_id_number"
+    assert person["p"]["src_file"].endswith("companies.csv")
+    assert not {"role", "derived", "start_date", "rel_key"} & set(person["p"])
+
+
 def test_newer_extract_updates_rows_and_marks_vanished_ties_unreported(db, tmp_path):
     old = small_dataset(tmp_path / "2023-12")
     load_dataset(db, old, dataset="county-hr")
