@@ -164,10 +164,12 @@ def proposed_rows(connection: Connection, units: list[str], count: int) -> list[
 
 
 async def check_caller(url: str, secret: str, rows: list[dict], deadline: float,
-                       results: dict, limit: int) -> None:
+                       results: dict, limit: int, think: float = 0.0) -> None:
     headers = {"Authorization": f"Bearer {secret}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
         for number in range(limit):
+            if think:       # a clerk's approval between two checks of one business system
+                await asyncio.sleep(random.expovariate(1 / think))
             if time.monotonic() >= deadline:
                 return
             body = rows[number % len(rows)]
@@ -186,7 +188,8 @@ async def check_caller(url: str, secret: str, rows: list[dict], deadline: float,
             results["errors"] += 0 if ok else 1
 
 
-def bench_checks(connection: Connection, callers: int, seconds: float) -> bool:
+def bench_checks(connection: Connection, callers: int, seconds: float,
+                 think: float = 0.0) -> bool:
     root = next(iter(top_units(connection)), None)
     if root is None:
         raise SystemExit("no unit is loaded: load and scan a county first")
@@ -211,7 +214,7 @@ def bench_checks(connection: Connection, callers: int, seconds: float) -> bool:
 
         async def everyone() -> None:
             await asyncio.gather(*(check_caller(url, secret, rows[n::callers] or rows,
-                                                deadline, results, 100_000)
+                                                deadline, results, 100_000, think)
                                    for n in range(callers)))
 
         asyncio.run(everyone())
@@ -221,7 +224,8 @@ def bench_checks(connection: Connection, callers: int, seconds: float) -> bool:
         connection.write(CLEAN_UP, caller=CALLER)
     times = results["ms"]
     p95 = percentile(times, 0.95)
-    print(f"checks: {callers} callers, {elapsed:.0f} s, {len(times)} checks "
+    print(f"checks: {callers} callers pausing {think:g} s on average, {elapsed:.0f} s, "
+          f"{len(times)} checks "
           f"({len(times) / elapsed:.1f}/s), {results['errors']} errors; results "
           f"{results['outcomes']}")
     print(f"  p50 {statistics.median(times):.1f} ms  p95 {p95:.1f} ms  max {max(times):.1f} ms"
@@ -335,6 +339,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--filings", type=int, default=1000)
     parser.add_argument("--only", choices=("checks", "complaints"))
+    parser.add_argument("--think", type=float, default=0.0, metavar="SECONDS",
+                        help="Mean pause of a caller between two checks (default 0)")
     parser.add_argument("--workers", type=int, default=1,
                         help="App worker processes (as `lianjian serve --workers N`)")
     arguments = parser.parse_args()
@@ -342,7 +348,8 @@ def main() -> None:
     with connect(get_settings()) as connection:
         passed = True
         if arguments.only != "complaints":
-            passed &= bench_checks(connection, arguments.callers, arguments.seconds)
+            passed &= bench_checks(connection, arguments.callers, arguments.seconds,
+                                   arguments.think)
         if arguments.only != "checks":
             passed &= bench_complaints(connection, arguments.rate, arguments.filings)
     sys.exit(0 if passed else 1)
