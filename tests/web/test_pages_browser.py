@@ -118,7 +118,7 @@ def test_an_investigation_in_the_browser(county_app, browser):
     page.click("#form-verify button")
     expect(page.locator("#alert-status")).to_have_text("核查")
     # The evidence as a picture, and the rule's verification points ticked on the same page.
-    assert page.evaluate("document.querySelector('#picture img.evidence-picture').naturalWidth") > 0
+    assert browser.image_width("#picture img.evidence-picture") > 0
     point = page.locator("#checklist .check-item").first
     point.locator("input[type=checkbox]").check()
     point.locator("input[name=note]").fill("已调取合同审批单")

@@ -38,7 +38,7 @@ def test_a_citizen_files_a_complaint_the_office_answers_and_the_citizen_rates_it
     html = page.content()
     assert county.recipient not in html and county.recipient_account not in html
     assert page.locator("#subsidies script, #subsidies img").count() == 0
-    assert page.evaluate("document.querySelector('.pub-qr img').naturalWidth") > 0
+    assert browser.image_width(".pub-qr img") > 0
     browser.shot("1-village-page")
 
     page.click("text=对本村（乡镇）事项举报")

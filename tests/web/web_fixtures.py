@@ -264,6 +264,13 @@ class Browser:
         self.page.click("button[type=submit].primary")
         self.page.wait_for_load_state()
 
+    def image_width(self, selector: str) -> int:
+        """The drawn width of an image once the browser has finished with it (loaded or
+        failed): reading naturalWidth right after navigation races the image's own request."""
+        self.page.wait_for_function(
+            "s => { const i = document.querySelector(s); return i && i.complete; }", arg=selector)
+        return self.page.evaluate("s => document.querySelector(s).naturalWidth", selector)
+
     @property
     def csp_violations(self) -> list[str]:
         return [line for line in self.console if "Content Security Policy" in line]
