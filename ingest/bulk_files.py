@@ -21,7 +21,8 @@ from pathlib import Path
 
 from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
 
-__all__ = ["ImportFiles", "write_import_files", "ARRAY_DELIMITER"]
+__all__ = ["ImportFiles", "write_import_files", "write_nodes", "write_relationships",
+           "ARRAY_DELIMITER"]
 
 ARRAY_DELIMITER = "\x1f"
 ARRAY_DELIMITER_OPTION = "U+001F"
@@ -169,26 +170,40 @@ def _write(path: Path, id_header: list[str], columns: list[tuple[str, str]],
             stream.write(line + "\n")
 
 
-def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
-    """Write every node and relationship of ``graph`` into ``folder`` (created)."""
+def write_nodes(label: str, by_key: dict[str, dict], folder: Path, files: ImportFiles) -> None:
+    """One label's nodes as one file per combination of property types (none if none)."""
+    items = [((key,), props) for key, props in by_key.items()]
+    for columns, group in _groups(items) if items else ():
+        path = folder / f"nodes-{label}-{len(files.nodes)}.csv"
+        _write(path, [f":ID({label})"], columns, group, files)
+        files.nodes.append((label, path))
+        files.node_count += len(group)
+
+
+def write_relationships(rel_type: str, by_identity: dict[tuple, dict], folder: Path,
+                        files: ImportFiles) -> None:
+    """One type's relationships as one file per pair of end labels and types of values."""
+    by_ends: dict[tuple[str, str], list] = defaultdict(list)
+    for (start_label, start, end_label, end, _), props in by_identity.items():
+        by_ends[(start_label, end_label)].append(((start, end), props))
+    for (start_label, end_label), items in sorted(by_ends.items()):
+        for columns, group in _groups(items):
+            path = folder / f"rels-{rel_type}-{start_label}-{end_label}-" \
+                f"{len(files.relationships)}.csv"
+            _write(path, [f":START_ID({start_label})", f":END_ID({end_label})"], columns,
+                   group, files)
+            files.relationships.append((rel_type, path))
+            files.relationship_count += len(group)
+
+
+def write_import_files(graph: FirstLoadGraph, folder: Path,
+                       files: ImportFiles | None = None) -> ImportFiles:
+    """Write every node and relationship ``graph`` still holds into ``folder`` (created),
+    beside the ``files`` already written of it (``FirstLoadGraph.take_label``/``take_type``)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = ImportFiles()
-    for label, by_key in sorted(graph.nodes.items()):
-        items = [((key,), props) for key, props in by_key.items()]
-        for index, (columns, group) in enumerate(_groups(items)):
-            path = folder / f"nodes-{label}-{index}.csv"
-            _write(path, [f":ID({label})"], columns, group, files)
-            files.nodes.append((label, path))
-            files.node_count += len(group)
-    for rel_type, by_identity in sorted(graph.rels.items()):
-        by_ends: dict[tuple[str, str], list] = defaultdict(list)
-        for (start_label, start, end_label, end, _), props in by_identity.items():
-            by_ends[(start_label, end_label)].append(((start, end), props))
-        for (start_label, end_label), items in sorted(by_ends.items()):
-            for index, (columns, group) in enumerate(_groups(items)):
-                path = folder / f"rels-{rel_type}-{start_label}-{end_label}-{index}.csv"
-                _write(path, [f":START_ID({start_label})", f":END_ID({end_label})"], columns,
-                       group, files)
-                files.relationships.append((rel_type, path))
-                files.relationship_count += len(group)
+    files = files or ImportFiles()
+    for label in sorted(graph.nodes):
+        write_nodes(label, graph.take_label(label), folder, files)
+    for rel_type in sorted(graph.rels):
+        write_relationships(rel_type, graph.take_type(rel_type), folder, files)
     return files

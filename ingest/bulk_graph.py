@@ -24,20 +24,75 @@ party takes the properties of the last row that named it.
 A query this module does not know, or a row that would need what only a database with
 other datasets holds (claims of several sources), raises ``BulkUnsupported``: the bulk
 path never guesses.
+
+Memory: once no later table's query can touch a label or relationship type (``TOUCHES``,
+tables in ``TABLE_ORDER``), the loader takes it out (``take``) and writes it to its import
+files; the graph held is then the nodes later tables still name and the relationships of
+the tables still loading, not the whole extract. A taken name is sealed: a query reaching
+it later raises ``BulkUnsupported`` (a wrong ``TOUCHES`` stops the load, it never changes
+the graph).
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 
 from graph.errors import LianjianError
 from graph.model import load_model
 from ingest import writes
 
-__all__ = ["BulkUnsupported", "FirstLoadGraph"]
+__all__ = ["BulkUnsupported", "FirstLoadGraph", "TOUCHES"]
 
 STUB_REMOVED = ("stub", "stub_column")
 UNREPORTED = ("unreported_since", "unreported_run")
+
+_LINKED = {"contracts": ({"Contract", "Unit", "Company", "Person", "Tender"},
+                         {"BUYER", "SUPPLIER", "APPROVED_BY", "FOR_TENDER"}),
+           "subsidies": ({"SubsidyPayment", "Person", "Unit", "Account"},
+                         {"RECIPIENT", "ISSUED_BY", "APPROVED_BY", "INTO_ACCOUNT"}),
+           "accounts": ({"Account", "Person", "Company", "Unit"}, {"HELD_BY"}),
+           "transactions": ({"Transaction", "Account"}, {"PAID", "PAID_TO"}),
+           "complaints": ({"Complaint", "Person", "Unit"}, {"ABOUT"}),
+           "bids": ({"Bid", "Tender", "Company"}, {"FOR_TENDER", "BIDDER"})}
+
+# The labels and relationship types each write query reads or writes (its step below).
+TOUCHES: dict[str, tuple[set[str], set[str]]] = {
+    writes.UPSERT_UNITS: ({"Unit"}, {"PART_OF"}),
+    writes.UPSERT_PERSONS: ({"Person"}, set()), writes.CREATE_PERSONS: ({"Person"}, set()),
+    writes.UPSERT_COMPANIES: ({"Company", "Person"}, {"HOLDS_ROLE"}),
+    writes.CREATE_COMPANIES: ({"Company", "Person"}, {"HOLDS_ROLE"}),
+    writes.UPSERT_POSITIONS: ({"Person", "Unit"}, {"HOLDS_POSITION"}),
+    writes.UPSERT_KINSHIP: ({"Person"}, {"HAS_RELATIVE"}),
+    writes.UPSERT_PERSON_ROLES: ({"Company", "Person"}, {"HOLDS_ROLE"}),
+    writes.UPSERT_COMPANY_ROLES: ({"Company"}, {"HOLDS_ROLE"}),
+    **{query: _LINKED[table] for table, queries in (
+        ("contracts", (writes.UPSERT_CONTRACTS, writes.CREATE_CONTRACTS)),
+        ("bids", (writes.UPSERT_BIDS, writes.CREATE_BIDS)),
+        ("accounts", (writes.UPSERT_ACCOUNTS, writes.CREATE_ACCOUNTS)),
+        ("transactions", (writes.UPSERT_TRANSACTIONS, writes.CREATE_TRANSACTIONS)),
+        ("subsidies", (writes.UPSERT_SUBSIDIES, writes.CREATE_SUBSIDIES)),
+        ("complaints", (writes.UPSERT_COMPLAINTS, writes.CREATE_COMPLAINTS))) for query in queries},
+}
+
+
+class _Sealable(dict):
+    """Label (or type) -> its entities; a name taken out is sealed, and reaching it again
+    raises instead of silently starting an empty table."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind, self.sealed = kind, set()
+
+    def __missing__(self, name: str) -> dict:
+        if name in self.sealed:
+            raise BulkUnsupported(f"bulk load: the {self.kind} {name} was already written to "
+                                  "its import files when a later query reached it; load "
+                                  "without --bulk")
+        table = self[name] = {}
+        return table
+
+    def take(self, name: str) -> dict:
+        self.sealed.add(name)
+        return self.pop(name, {})
 
 
 class BulkUnsupported(LianjianError):
@@ -68,8 +123,8 @@ class FirstLoadGraph:
 
     def __init__(self) -> None:
         self.model = load_model()
-        self.nodes: dict[str, dict[str, dict]] = defaultdict(dict)
-        self.rels: dict[str, dict[tuple, dict]] = defaultdict(dict)
+        self.nodes: dict[str, dict[str, dict]] = _Sealable("label")
+        self.rels: dict[str, dict[tuple, dict]] = _Sealable("relationship type")
         self.keyed: dict[tuple[str, str], dict] = {}   # (type, rel_key) -> props
         self.steps: dict[str, Callable[[list[dict]], None]] = {
             writes.UPSERT_UNITS: self._units, writes.UPSERT_PERSONS: self._persons,
@@ -100,6 +155,18 @@ class FirstLoadGraph:
                                   f"({query.strip().splitlines()[1][:60]}…); load without --bulk")
         step(rows)
 
+    def take_label(self, label: str) -> dict[str, dict]:
+        """The label's nodes, out of memory and sealed: nothing may touch them any more."""
+        return self.nodes.take(label)
+
+    def take_type(self, rel_type: str) -> dict[tuple, dict]:
+        """The type's relationships, out of memory and sealed (their ``rel_key`` index too)."""
+        taken = self.rels.take(rel_type)
+        for identity in taken:
+            if identity[4] is not None:
+                del self.keyed[(rel_type, identity[4])]
+        return taken
+
     def node_state(self, label: str, key: str) -> list | None:
         """What ``writes.STORED_NODE_HASHES`` would return for one key (None: absent)."""
         node = self.nodes[label].get(key)
@@ -110,6 +177,7 @@ class FirstLoadGraph:
 
     def tie_state(self, rel_type: str, key: str) -> list | None:
         """What ``writes.STORED_TIE_HASHES`` would return for one key (None: absent)."""
+        self.rels[rel_type]  # a sealed type raises: "absent" would be a guess
         props = self.keyed.get((rel_type, key))
         if props is None:
             return None

@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +39,13 @@ from graph.errors import LianjianError
 from graph.local_server import LocalServer
 from graph.migrate import migrate
 from graph.settings import Settings
-from ingest.bulk_files import write_import_files
-from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
+from ingest.bulk_files import (ImportFiles, write_import_files, write_nodes,
+                               write_relationships)
+from ingest.bulk_graph import TOUCHES, BulkUnsupported, FirstLoadGraph
 from ingest.load_run import Loader, LoadResult, write_report
 from ingest.loader import load_dataset
-from ingest.table_writers import TableWriter
+from ingest.records import Record
+from ingest.table_writers import COMPANY_HELD_ROLES, TABLE_ORDER, WRITERS, TableWriter
 
 __all__ = ["BulkFigures", "BulkRefused", "BulkUnsupported", "bulk_load_dataset", "check_bulk_possible"]
 
@@ -78,6 +81,24 @@ class _NoDatabase:
                               "building rows; load without --bulk")
 
 
+def _unwritable(folder: Path, failure: OSError) -> BulkUnsupported:
+    return BulkUnsupported(f"bulk load: cannot write the import files in {folder} "
+                           f"({failure.strerror or failure})")
+
+
+def _touched_by(tables) -> tuple[set[str], set[str]]:
+    """The labels and relationship types the write queries of ``tables`` may touch."""
+    labels, types = set(), set()
+    for table in tables:
+        writer = WRITERS[table]
+        queries = {writer.query, writer.create_query} | (
+            {COMPANY_HELD_ROLES} if table == "company_roles" else set())
+        for query in queries - {None}:
+            labels |= TOUCHES[query][0]
+            types |= TOUCHES[query][1]
+    return labels, types
+
+
 class BulkLoader(Loader):
     """A ``Loader`` whose batches go to an in-memory graph, imported at ``finish``."""
 
@@ -87,10 +108,32 @@ class BulkLoader(Loader):
         self.database, self.connection = connection, _NoDatabase()
         self.graph = FirstLoadGraph()
         self.server, self.settings, self.work_dir = server, settings, work_dir
+        self.files = ImportFiles()
         self.figures = BulkFigures()
 
     def start(self) -> None:
         """Nothing is written yet: the Dataset and LoadRun nodes come after the import."""
+
+    def load_table(self, table: str, records: Iterable[Record],
+                   mark_unreported: bool = False) -> None:
+        super().load_table(table, records, mark_unreported)
+        self._write_finished(table)
+
+    def _write_finished(self, table: str) -> None:
+        """Write to import files, and drop from memory, what no later table can touch: the
+        loader then holds the nodes later tables still name and the relationships of the
+        tables still to load, not the whole extract."""
+        labels, types = _touched_by(TABLE_ORDER[TABLE_ORDER.index(table) + 1:])
+        folder = self.work_dir / "import"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for label in sorted(set(self.graph.nodes) - labels):
+                write_nodes(label, self.graph.take_label(label), folder, self.files)
+            for rel_type in sorted(set(self.graph.rels) - types):
+                write_relationships(rel_type, self.graph.take_type(rel_type), folder,
+                                    self.files)
+        except OSError as failure:
+            raise _unwritable(self.work_dir, failure) from None
 
     def _stored_state(self, writer: TableWriter, keys: list[str]) -> dict[str, dict]:
         names = ("hash", "dataset", "stub", "sources", "claim_hash")
@@ -120,10 +163,9 @@ class BulkLoader(Loader):
         stopping = threading.Thread(target=self.server.stop, name="lianjian-stop-server")
         stopping.start()
         try:
-            files = write_import_files(self.graph, self.work_dir / "import")
+            files = write_import_files(self.graph, self.work_dir / "import", self.files)
         except OSError as failure:
-            raise BulkUnsupported(f"bulk load: cannot write the import files in "
-                                  f"{self.work_dir} ({failure.strerror or failure})") from None
+            raise _unwritable(self.work_dir, failure) from None
         finally:
             stopping.join()
         self.graph = FirstLoadGraph()  # free the rows before the tool needs memory

@@ -245,6 +245,9 @@ def test_import_files_keep_types_empty_strings_and_split_varying_types(tmp_path)
         ':ID(Person),duties:string[],id_number:string,name:string,stub:boolean,x:string\n'
         '"b","a\x1fb","b","",true,"1"\n']
     assert not files.multiline and "--ignore-empty-strings=false" in files.arguments()
+    with pytest.raises(BulkUnsupported, match="already written to its import files"):
+        graph.nodes["Person"]["c"] = {"id_number": "c"}      # taken out, sealed
+    graph = FirstLoadGraph()
     graph.nodes["Person"]["c"] = {"id_number": "c", "duties": ["a\x1fb"]}
     with pytest.raises(BulkUnsupported, match="U\\+001F"):
         write_import_files(graph, tmp_path / "again")
