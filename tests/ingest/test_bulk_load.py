@@ -269,3 +269,18 @@ def test_a_failed_import_leaves_the_server_up_and_the_database_empty(bulk, bulk_
     assert server.pid() is not None
     migrate(bulk)
     assert bulk.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS n") == [{"n": 0}]
+
+
+def test_a_taken_type_is_sealed_so_a_late_question_stops_the_load():
+    """What was written to import files mid-load cannot be asked again: "absent" would be a
+    guess, so the bulk load stops (the user loads without --bulk)."""
+    from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
+
+    graph = FirstLoadGraph()
+    graph._merge_rel("HOLDS_POSITION", ("Person", "p"), ("Unit", "u"), "k1", {"title": "局长"})
+    assert graph.tie_state("HOLDS_POSITION", "k1")[0] == "k1"
+    taken = graph.take_type("HOLDS_POSITION")
+    assert list(taken.values()) == [{"rel_key": "k1", "title": "局长"}]
+    assert ("HOLDS_POSITION", "k1") not in graph.keyed
+    with pytest.raises(BulkUnsupported, match="HOLDS_POSITION was already written"):
+        graph.tie_state("HOLDS_POSITION", "k1")
