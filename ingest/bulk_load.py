@@ -16,7 +16,8 @@ included, so a later unchanged re-load writes nothing and a changed extract load
 incrementally online. It is refused, with one line, when the database holds anything but
 the schema version (the import replaces the whole store), when ``NEO4J_URI`` names a server
 (the tool writes the local store only), when the local server was not started by Lianjian,
-or when the import tool is missing. While the database is being imported it is down: other
+or when the import tool is missing. The server is stopped as soon as the rows start to be
+built (nothing reads it until the import) and is down until the import is done: other
 clients (the workbench) see it restart.
 
 If anything fails before the import, the database is untouched (no ``LoadRun`` is written,
@@ -110,9 +111,28 @@ class BulkLoader(Loader):
         self.server, self.settings, self.work_dir = server, settings, work_dir
         self.files = ImportFiles()
         self.figures = BulkFigures()
+        self.stopping: threading.Thread | None = None
+        self.stop_failure: BaseException | None = None
 
     def start(self) -> None:
-        """Nothing is written yet: the Dataset and LoadRun nodes come after the import."""
+        """Nothing is written yet: the Dataset and LoadRun nodes come after the import.
+
+        The server stops now, while the rows are built: nothing reads the database until
+        the import (``_NoDatabase``), and its shutdown then costs the load no time."""
+        self.stopping = threading.Thread(target=self._stop_server, name="lianjian-stop-server")
+        self.stopping.start()
+
+    def _stop_server(self) -> None:
+        try:
+            self.server.stop()
+        except BaseException as failure:  # reported by _server_stopped, in the caller
+            self.stop_failure = failure
+
+    def _server_stopped(self) -> None:
+        if self.stopping is not None:
+            self.stopping.join()
+        if self.stop_failure is not None:
+            raise self.stop_failure
 
     def load_table(self, table: str, records: Iterable[Record],
                    mark_unreported: bool = False) -> None:
@@ -157,22 +177,20 @@ class BulkLoader(Loader):
         """An empty database holds no tie of this dataset that this extract does not."""
 
     def _import(self) -> None:
-        """Files, import, schema. The files are written while the server stops: both take
-        seconds and neither needs the other (nothing reads the database meanwhile)."""
+        """The rest of the files, import, schema (the server stopped while rows were built)."""
         seconds, step = self.figures.seconds, time.monotonic()
-        stopping = threading.Thread(target=self.server.stop, name="lianjian-stop-server")
-        stopping.start()
         try:
             files = write_import_files(self.graph, self.work_dir / "import", self.files)
         except OSError as failure:
             raise _unwritable(self.work_dir, failure) from None
-        finally:
-            stopping.join()
         self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
-        seconds["files+stop"] = time.monotonic() - step
+        seconds["files"], step = time.monotonic() - step, time.monotonic()
+        self._server_stopped()
+        seconds["stop"] = time.monotonic() - step  # what was left of the shutdown
         self.figures.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        stopped = seconds["stop"]
         seconds.update(import_offline(self.server, files.arguments(), self.settings))
-        seconds.pop("stop", None)  # done above
+        seconds["stop"] = stopped  # the tool's own stop found the server down
         self.connection, step = self.database, time.monotonic()
         migrate(self.connection)
         seconds["schema"] = time.monotonic() - step
@@ -181,6 +199,10 @@ class BulkLoader(Loader):
         """After a failure past the rows: the server up again, with the schema (a failed
         import leaves a new, empty store). The first failure is the one reported; if the
         server will not come back, ``lianjian db start`` will say why."""
+        try:
+            self._server_stopped()
+        except BaseException:
+            pass
         try:
             if self.server.pid() is None:  # the files failed after the server stopped
                 self.server.start()
@@ -192,7 +214,8 @@ class BulkLoader(Loader):
         if status != "completed":
             self.connection = self.database
             self.result.duration_s = time.monotonic() - began
-            return self.result  # nothing was written: the database is as it was
+            self._recover()  # nothing was written: the database is as it was, up again
+            return self.result
         self.figures.seconds["rows"] = time.monotonic() - began
         try:
             self._import()
@@ -241,8 +264,9 @@ def bulk_load_dataset(connection: Connection, dataset_dir: str | Path, *,
     returns the same ``LoadResult``. ``work_dir`` holds the import files while they are
     needed (default: a temporary folder beside the server's home, deleted afterwards).
     The result's ``bulk`` (``BulkFigures``) gives the wall seconds of each step: ``rows``
-    (reading, validating, building the graph), ``files+stop`` (the import files, written
-    while the server stops), ``import``, ``start``,
+    (reading, validating, building the graph; labels and types no later table touches
+    are written to their files meanwhile), ``files`` (the rest of the files), ``stop``
+    (what was left of the server's shutdown, begun with the rows), ``import``, ``start``,
     ``schema`` (constraints, indexes ONLINE), ``records`` (Dataset, LoadRun, stubs), and
     the loading process's peak RSS.
     """

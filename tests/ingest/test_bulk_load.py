@@ -284,3 +284,27 @@ def test_a_taken_type_is_sealed_so_a_late_question_stops_the_load():
     assert ("HOLDS_POSITION", "k1") not in graph.keyed
     with pytest.raises(BulkUnsupported, match="HOLDS_POSITION was already written"):
         graph.tie_state("HOLDS_POSITION", "k1")
+
+
+def test_a_failure_while_rows_are_built_brings_the_stopped_server_back(bulk, bulk_settings,
+                                                                         tmp_path, monkeypatch):
+    """The server stops as the rows start; a disk that fills up mid-rows ends the load in one
+    line and leaves the server up with the database as it was (empty)."""
+    import ingest.bulk_load
+    from ingest.load_run import LoadFailed
+
+    data = small_dataset(tmp_path / "ds", persons=5, transactions=5)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ingest.bulk_load, "write_relationships", full_disk)
+    with pytest.raises(LoadFailed) as failure:
+        bulk_load_dataset(bulk, data, settings=bulk_settings, report_dir=tmp_path)
+    assert "cannot write the import files" in str(failure.value)
+    assert "No space left on device" in str(failure.value) and "\n" not in str(failure.value)
+    assert LocalServer(bulk_settings).pid() is not None
+    assert bulk.read("MATCH (n) WHERE NOT n:SchemaVersion RETURN count(n) AS n") == [{"n": 0}]
+    monkeypatch.undo()
+    result = bulk_load_dataset(bulk, data, settings=bulk_settings, report_dir=tmp_path)
+    assert result.rows_written > 0, "--bulk runs again after the failure"
