@@ -212,7 +212,7 @@ class LocalServer:
             status = self.status()
             if status.running:
                 return status
-            time.sleep(0.5)
+            time.sleep(0.2)
         self.stop()
         raise SetupError(f"Neo4j did not answer within {self.settings.start_timeout_s:.0f} s; "
                          f"see {self.logs}/console.log")

@@ -15,14 +15,16 @@ string and an absent value (an empty unquoted field) stays absent; quotes are do
 from __future__ import annotations
 
 import datetime as dt
+import os
+import pickle
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
 
-__all__ = ["ImportFiles", "write_import_files", "write_nodes", "write_relationships",
-           "ARRAY_DELIMITER"]
+__all__ = ["ImportFiles", "WriterProcesses", "write_import_files", "write_nodes",
+           "write_relationships", "ARRAY_DELIMITER"]
 
 ARRAY_DELIMITER = "\x1f"
 ARRAY_DELIMITER_OPTION = "U+001F"
@@ -39,6 +41,13 @@ class ImportFiles:
     multiline: bool = False  # a value holds a line break: the tool must parse for it
     node_count: int = 0
     relationship_count: int = 0
+
+    def add(self, other: "ImportFiles") -> None:
+        self.nodes += other.nodes
+        self.relationships += other.relationships
+        self.multiline = self.multiline or other.multiline
+        self.node_count += other.node_count
+        self.relationship_count += other.relationship_count
 
     def arguments(self) -> list[str]:
         """``--nodes``/``--relationships`` and the parsing options these files need."""
@@ -127,10 +136,19 @@ def _check_name(name: str) -> str:
 
 
 def _types(items: list[tuple[object, dict]]) -> dict[str, set[str]]:
-    types: dict[str, set[str]] = defaultdict(set)
+    """The import types of each property. The Python classes are gathered first (one
+    look-up per value); only a property holding lists or rarer classes is looked at value
+    by value."""
+    classes: dict[str, set[type]] = defaultdict(set)
     for _, props in items:
         for name, value in props.items():
-            types[name].add(value_type(value))
+            classes[name].add(type(value))
+    types: dict[str, set[str]] = {}
+    for name, found in classes.items():
+        if found.issubset(_TYPE_NAMES):
+            types[name] = {_TYPE_NAMES[kind] for kind in found}
+        else:
+            types[name] = {value_type(props[name]) for _, props in items if name in props}
     return types
 
 
@@ -156,14 +174,20 @@ def _columns(types: dict[str, set[str]]) -> list[tuple[str, str]]:
     return [(_check_name(name), next(iter(kinds))) for name, kinds in sorted(types.items())]
 
 
+# How a column of one import type is written (every value in it has that type).
+_COLUMN_FORMATS = {"string": _quoted, "long": str, "double": repr, "date": dt.date.isoformat,
+                   "boolean": _text}
+
+
 def _write(path: Path, id_header: list[str], columns: list[tuple[str, str]],
            items: list[tuple[tuple, dict]], files: ImportFiles) -> None:
-    names = [name for name, _ in columns]
+    formats = [(name, _COLUMN_FORMATS.get(kind, format_value)) for name, kind in columns]
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(",".join(id_header + [f"{name}:{kind}" for name, kind in columns]) + "\n")
         for ids, props in items:
             fields = [_quoted(str(i)) for i in ids]
-            fields += [format_value(props.get(name)) for name in names]
+            fields += ["" if (value := props.get(name)) is None else write(value)
+                       for name, write in formats]
             line = ",".join(fields)
             if "\n" in line or "\r" in line:
                 files.multiline = True
@@ -196,14 +220,76 @@ def write_relationships(rel_type: str, by_identity: dict[tuple, dict], folder: P
             files.relationship_count += len(group)
 
 
-def write_import_files(graph: FirstLoadGraph, folder: Path,
-                       files: ImportFiles | None = None) -> ImportFiles:
-    """Write every node and relationship ``graph`` still holds into ``folder`` (created),
-    beside the ``files`` already written of it (``FirstLoadGraph.take_label``/``take_type``)."""
+def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
+    """Write every node and relationship ``graph`` still holds into ``folder`` (created)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = files or ImportFiles()
+    files = ImportFiles()
     for label in sorted(graph.nodes):
         write_nodes(label, graph.take_label(label), folder, files)
     for rel_type in sorted(graph.rels):
         write_relationships(rel_type, graph.take_type(rel_type), folder, files)
     return files
+
+
+def _write_part(folder: Path, nodes: dict[str, dict], rels: dict[str, dict]) -> ImportFiles:
+    files = ImportFiles()
+    for label, by_key in nodes.items():
+        write_nodes(label, by_key, folder, files)
+    for rel_type, by_identity in rels.items():
+        write_relationships(rel_type, by_identity, folder, files)
+    return files
+
+
+class WriterProcesses:
+    """Import files written by child processes while the loader goes on.
+
+    Writing a finished label's or type's files is Python work on data that will not change
+    again; in a forked child it runs on the second core instead of taking turns with
+    validation under the interpreter lock. Each child gets the entities by fork (nothing is
+    copied or pickled on the way in) and hands back its ``ImportFiles`` in a small file.
+    Each label and type is written by one writer only, so file names never collide.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.children: list[tuple[int, Path]] = []
+
+    def spawn(self, nodes: dict[str, dict], rels: dict[str, dict]) -> None:
+        if not nodes and not rels:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        answer = self.folder / f"written-{len(self.children)}.pickle"
+        pid = os.fork()
+        if pid == 0:  # the child: write, answer, leave without running the parent's exits
+            code = 1
+            try:
+                try:
+                    outcome: ImportFiles | str = _write_part(self.folder, nodes, rels)
+                except OSError as failure:
+                    outcome = (f"bulk load: cannot write the import files in "
+                               f"{self.folder.parent} ({failure.strerror or failure})")
+                except BulkUnsupported as failure:
+                    outcome = str(failure)
+                answer.write_bytes(pickle.dumps(outcome))
+                code = 0
+            finally:
+                os._exit(code)
+        self.children.append((pid, answer))
+
+    def join(self) -> ImportFiles:
+        """Wait for every child; their files, or ``BulkUnsupported`` with the first failure."""
+        files, failures = ImportFiles(), []
+        for pid, answer in self.children:
+            _, status = os.waitpid(pid, 0)
+            outcome = pickle.loads(answer.read_bytes()) if answer.exists() else None
+            if isinstance(outcome, ImportFiles) and os.waitstatus_to_exitcode(status) == 0:
+                files.add(outcome)
+            else:
+                failures.append(outcome if isinstance(outcome, str) else
+                                f"bulk load: a process writing import files ended with "
+                                f"status {os.waitstatus_to_exitcode(status)}; load without "
+                                "--bulk")
+        self.children = []
+        if failures:
+            raise BulkUnsupported(failures[0])
+        return files

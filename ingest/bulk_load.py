@@ -40,8 +40,7 @@ from graph.errors import LianjianError
 from graph.local_server import LocalServer
 from graph.migrate import migrate
 from graph.settings import Settings
-from ingest.bulk_files import (ImportFiles, write_import_files, write_nodes,
-                               write_relationships)
+from ingest.bulk_files import WriterProcesses, write_import_files
 from ingest.bulk_graph import TOUCHES, BulkUnsupported, FirstLoadGraph
 from ingest.load_run import Loader, LoadResult, write_report
 from ingest.loader import load_dataset
@@ -109,7 +108,7 @@ class BulkLoader(Loader):
         self.database, self.connection = connection, _NoDatabase()
         self.graph = FirstLoadGraph()
         self.server, self.settings, self.work_dir = server, settings, work_dir
-        self.files = ImportFiles()
+        self.writers = WriterProcesses(work_dir / "import")
         self.figures = BulkFigures()
         self.stopping: threading.Thread | None = None
         self.stop_failure: BaseException | None = None
@@ -140,18 +139,16 @@ class BulkLoader(Loader):
         self._write_finished(table)
 
     def _write_finished(self, table: str) -> None:
-        """Write to import files, and drop from memory, what no later table can touch: the
-        loader then holds the nodes later tables still name and the relationships of the
-        tables still to load, not the whole extract."""
+        """Hand what no later table can touch to a writer process, and drop it from memory:
+        the loader then holds the nodes later tables still name and the relationships of
+        the tables still to load, not the whole extract."""
         labels, types = _touched_by(TABLE_ORDER[TABLE_ORDER.index(table) + 1:])
-        folder = self.work_dir / "import"
+        nodes = {label: self.graph.take_label(label)
+                 for label in sorted(set(self.graph.nodes) - labels)}
+        rels = {rel_type: self.graph.take_type(rel_type)
+                for rel_type in sorted(set(self.graph.rels) - types)}
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            for label in sorted(set(self.graph.nodes) - labels):
-                write_nodes(label, self.graph.take_label(label), folder, self.files)
-            for rel_type in sorted(set(self.graph.rels) - types):
-                write_relationships(rel_type, self.graph.take_type(rel_type), folder,
-                                    self.files)
+            self.writers.spawn(nodes, rels)
         except OSError as failure:
             raise _unwritable(self.work_dir, failure) from None
 
@@ -180,9 +177,10 @@ class BulkLoader(Loader):
         """The rest of the files, import, schema (the server stopped while rows were built)."""
         seconds, step = self.figures.seconds, time.monotonic()
         try:
-            files = write_import_files(self.graph, self.work_dir / "import", self.files)
+            files = write_import_files(self.graph, self.work_dir / "import")
         except OSError as failure:
             raise _unwritable(self.work_dir, failure) from None
+        files.add(self.writers.join())
         self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
         seconds["files"], step = time.monotonic() - step, time.monotonic()
         self._server_stopped()
@@ -199,10 +197,11 @@ class BulkLoader(Loader):
         """After a failure past the rows: the server up again, with the schema (a failed
         import leaves a new, empty store). The first failure is the one reported; if the
         server will not come back, ``lianjian db start`` will say why."""
-        try:
-            self._server_stopped()
-        except BaseException:
-            pass
+        for wait in (self.writers.join, self._server_stopped):
+            try:
+                wait()
+            except BaseException:
+                pass
         try:
             if self.server.pid() is None:  # the files failed after the server stopped
                 self.server.start()

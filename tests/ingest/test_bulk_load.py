@@ -288,18 +288,19 @@ def test_a_taken_type_is_sealed_so_a_late_question_stops_the_load():
 
 def test_a_failure_while_rows_are_built_brings_the_stopped_server_back(bulk, bulk_settings,
                                                                          tmp_path, monkeypatch):
-    """The server stops as the rows start; a disk that fills up mid-rows ends the load in one
-    line and leaves the server up with the database as it was (empty)."""
-    import ingest.bulk_load
-    from ingest.load_run import LoadFailed
+    """The server stops as the rows start; a disk that fills up while a writer process
+    writes a finished table's files ends the load in one line and leaves the server up with
+    the database as it was (empty)."""
+    import ingest.bulk_files
+    from graph.errors import LianjianError
 
     data = small_dataset(tmp_path / "ds", persons=5, transactions=5)
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(ingest.bulk_load, "write_relationships", full_disk)
-    with pytest.raises(LoadFailed) as failure:
+    monkeypatch.setattr(ingest.bulk_files, "write_relationships", full_disk)
+    with pytest.raises(LianjianError) as failure:
         bulk_load_dataset(bulk, data, settings=bulk_settings, report_dir=tmp_path)
     assert "cannot write the import files" in str(failure.value)
     assert "No space left on device" in str(failure.value) and "\n" not in str(failure.value)
