@@ -8,7 +8,6 @@ rules' defaults, so a change to a rule file changes them too.
 """
 from __future__ import annotations
 
-
 from analytics.rules import Rule, load_rules
 
 __all__ = ["rules", "excluded_programs", "tender_thresholds", "not_tendered_methods",
