@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,14 +48,23 @@ def neo4j_settings() -> Settings:
     if os.environ.get("NEO4J_URI"):
         yield Settings()
         return
-    home = ROOT / ".lianjian" / "test" / f"session-{os.getpid()}"
+    with own_server("session", heap="768m") as settings:
+        yield settings
+
+
+@contextmanager
+def own_server(name: str, heap: str) -> Iterator[Settings]:
+    """A local server of the tests' own, on a free port, sharing the jars; gone afterwards."""
+    home = ROOT / ".lianjian" / "test" / f"{name}-{os.getpid()}"
     _share_jars(home)
-    settings = Settings(home=home, bolt_port=free_port(), heap="768m", pagecache="256m")
+    settings = Settings(home=home, bolt_port=free_port(), heap=heap, pagecache="256m")
     server = LocalServer(settings)
     server.start()
-    yield settings
-    server.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    try:
+        yield settings
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _share_jars(home: Path) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from builders import credit_code, people, small_dataset, write_table
-from conftest import ROOT, _share_jars, free_port
+from conftest import ROOT, own_server
 from graph.connection import connect
 from graph.local_server import LocalServer
 from graph.settings import Settings
@@ -36,14 +36,8 @@ VOLATILE = {"run_id", "started_at", "finished_at", "duration_s", "report", "regi
 @pytest.fixture(scope="module")
 def bulk_settings() -> Settings:
     """A local server of the bulk tests' own (the import replaces its store)."""
-    home = ROOT / ".lianjian" / "test" / f"bulk-{os.getpid()}"
-    _share_jars(home)
-    settings = Settings(home=home, bolt_port=free_port(), heap="512m", pagecache="256m")
-    server = LocalServer(settings)
-    server.start()
-    yield settings
-    server.stop()
-    shutil.rmtree(home, ignore_errors=True)
+    with own_server("bulk", heap="512m") as settings:
+        yield settings
 
 
 @pytest.fixture
