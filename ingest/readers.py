@@ -21,9 +21,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
-
 from graph.errors import LianjianError
 from ingest.csv_text import EncodingError, detect_encoding, iter_csv_records
 from ingest.records import CellNote, SourceRow
@@ -63,6 +60,9 @@ class HeaderError(LianjianError, ValueError):
 
 def open_workbook(path: str | Path, data_only: bool = True):
     """An .xlsx workbook opened read-only, or one line saying why it cannot be read."""
+    import openpyxl  # imported when a workbook is read, not by every command
+    from openpyxl.utils.exceptions import InvalidFileException
+
     path = Path(path)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=data_only)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from pypinyin import lazy_pinyin
 
 from ingest.identifiers import InvalidValue, normalize_credit_code, normalize_id_number
 
@@ -120,6 +119,8 @@ def simplified(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _pinyin(text: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin  # its dictionary costs 0.2 s to import: only when asked
+
     return tuple(lazy_pinyin(text))
 
 
