@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,6 +151,13 @@ class BulkLoader(Loader):
             self.writers.spawn(nodes, rels)
         except OSError as failure:
             raise _unwritable(self.work_dir, failure) from None
+
+    def _chunks(self, chunks: Iterator[list]) -> Iterator[list]:
+        """Batches validated here, in this thread: applying them to the graph is Python
+        work too, with no server to wait for, so a validating thread would only take turns
+        with it under the interpreter lock (the county's rows took 18–22 s with the thread,
+        15 s without)."""
+        return chunks
 
     def _stored_state(self, writer: TableWriter, keys: list[str]) -> dict[str, dict]:
         names = ("hash", "dataset", "stub", "sources", "claim_hash")

@@ -243,12 +243,16 @@ class Loader:
         seen_ties: set[int] = set()
         rows = self._accepted_rows(writer, records, count, provenance, seen_ties)
         fresh = _Fresh(self._nothing_stored(writer))
-        for chunk in prefetched(batched(rows, self.batch_size)):
+        for chunk in self._chunks(batched(rows, self.batch_size)):
             self._write_changed(writer, chunk, count, fresh)
         if mark_unreported and writer.tie:
             self._mark_unreported(writer, seen_ties)
         if self.deferred and writer.label:  # populated while the next tables load
             build_deferred_indexes(self.connection, (writer.label,))
+
+    def _chunks(self, chunks: Iterator[list]) -> Iterator[list]:
+        """Batches validated in a thread while the server writes the one before."""
+        return prefetched(chunks)
 
     def _nothing_stored(self, writer: TableWriter) -> bool:
         """No node of the table's label yet, so every row is new (``CREATE``, no read).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -59,9 +59,9 @@ class TableSpec:
     columns: dict[str, ColumnSpec] = field(default_factory=dict)
     any_of: tuple[tuple[str, ...], ...] = ()
 
-    @property
+    @cached_property
     def required(self) -> tuple[str, ...]:
-        """Columns that must be present and filled in every row."""
+        """Columns that must be present and filled in every row (asked twice per row)."""
         return tuple(name for name, column in self.columns.items() if column.required)
 
 
