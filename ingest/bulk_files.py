@@ -23,8 +23,8 @@ from pathlib import Path
 
 from ingest.bulk_graph import BulkUnsupported, FirstLoadGraph
 
-__all__ = ["ImportFiles", "WriterProcesses", "write_import_files", "write_nodes",
-           "write_relationships", "ARRAY_DELIMITER"]
+__all__ = ["ImportFiles", "WriterProcesses", "unwritable", "write_import_files",
+           "write_nodes", "write_relationships", "ARRAY_DELIMITER"]
 
 ARRAY_DELIMITER = "\x1f"
 ARRAY_DELIMITER_OPTION = "U+001F"
@@ -231,6 +231,12 @@ def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
     return files
 
 
+def unwritable(folder: Path, failure: OSError) -> BulkUnsupported:
+    """The one line for import files that cannot be written (a full disk, no permission)."""
+    return BulkUnsupported(f"bulk load: cannot write the import files in {folder} "
+                           f"({failure.strerror or failure})")
+
+
 def _write_part(folder: Path, nodes: dict[str, dict], rels: dict[str, dict]) -> ImportFiles:
     files = ImportFiles()
     for label, by_key in nodes.items():
@@ -266,8 +272,7 @@ class WriterProcesses:
                 try:
                     outcome: ImportFiles | str = _write_part(self.folder, nodes, rels)
                 except OSError as failure:
-                    outcome = (f"bulk load: cannot write the import files in "
-                               f"{self.folder.parent} ({failure.strerror or failure})")
+                    outcome = str(unwritable(self.folder.parent, failure))
                 except BulkUnsupported as failure:
                     outcome = str(failure)
                 answer.write_bytes(pickle.dumps(outcome))

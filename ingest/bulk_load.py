@@ -41,7 +41,7 @@ from graph.errors import LianjianError
 from graph.local_server import LocalServer
 from graph.migrate import migrate
 from graph.settings import Settings
-from ingest.bulk_files import WriterProcesses, write_import_files
+from ingest.bulk_files import WriterProcesses, unwritable, write_import_files
 from ingest.bulk_graph import TOUCHES, BulkUnsupported, FirstLoadGraph
 from ingest.load_run import Loader, LoadResult, write_report
 from ingest.loader import load_dataset
@@ -80,11 +80,6 @@ class _NoDatabase:
     def __getattr__(self, name: str):
         raise BulkUnsupported(f"bulk load: the loader asked the database ({name}) while "
                               "building rows; load without --bulk")
-
-
-def _unwritable(folder: Path, failure: OSError) -> BulkUnsupported:
-    return BulkUnsupported(f"bulk load: cannot write the import files in {folder} "
-                           f"({failure.strerror or failure})")
 
 
 def _touched_by(tables) -> tuple[set[str], set[str]]:
@@ -151,13 +146,13 @@ class BulkLoader(Loader):
         try:
             self.writers.spawn(nodes, rels)
         except OSError as failure:
-            raise _unwritable(self.work_dir, failure) from None
+            raise unwritable(self.work_dir, failure) from None
 
     def _chunks(self, chunks: Iterator[list]) -> Iterator[list]:
         """Batches validated here, in this thread: applying them to the graph is Python
         work too, with no server to wait for, so a validating thread would only take turns
         with it under the interpreter lock (the county's rows took 18–22 s with the thread,
-        15 s without)."""
+        16 s without)."""
         return chunks
 
     def _stored_state(self, writer: TableWriter, keys: list[str]) -> dict[str, dict]:
@@ -192,7 +187,7 @@ class BulkLoader(Loader):
         try:
             files = write_import_files(self.graph, self.work_dir / "import")
         except OSError as failure:
-            raise _unwritable(self.work_dir, failure) from None
+            raise unwritable(self.work_dir, failure) from None
         files.add(self.writers.join())
         self.graph = FirstLoadGraph()  # free the rows before the tool needs memory
         seconds["files"], step = time.monotonic() - step, time.monotonic()
