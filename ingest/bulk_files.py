@@ -223,12 +223,8 @@ def write_relationships(rel_type: str, by_identity: dict[tuple, dict], folder: P
 def write_import_files(graph: FirstLoadGraph, folder: Path) -> ImportFiles:
     """Write every node and relationship ``graph`` still holds into ``folder`` (created)."""
     folder.mkdir(parents=True, exist_ok=True)
-    files = ImportFiles()
-    for label in sorted(graph.nodes):
-        write_nodes(label, graph.take_label(label), folder, files)
-    for rel_type in sorted(graph.rels):
-        write_relationships(rel_type, graph.take_type(rel_type), folder, files)
-    return files
+    return _write_part(folder, {label: graph.take_label(label) for label in sorted(graph.nodes)},
+                       {rel_type: graph.take_type(rel_type) for rel_type in sorted(graph.rels)})
 
 
 def unwritable(folder: Path, failure: OSError) -> BulkUnsupported:
